@@ -1,0 +1,798 @@
+/* One function per action: orchestration and what the user sees. The
+ * modules do the work and report; only this file and main.c print. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "svcctl.h"
+
+#define FAILURE_LOG_LINES 10
+#define STATUS_LOG_LINES 5
+#define PARALLEL_JOBS 32
+
+static void print_errors(struct errlist *el)
+{
+	for (size_t i = 0; i < el->msgs.n; i++)
+		msg_error(NULL, "%s", el->msgs.v[i]);
+}
+
+/* Loads NAME.ini; on failure prints why and returns the exit code the
+ * action should use (errcode), else 0. */
+static int load(struct cmdctx *c, const char *name, struct service *svc, int errcode)
+{
+	struct errlist el = {0};
+
+	if (service_load(svc, &c->gc, name, &el) < 0) {
+		print_errors(&el);
+		errlist_free(&el);
+		service_free(svc);
+		return errcode;
+	}
+	errlist_free(&el);
+	return 0;
+}
+
+static int errno_exit(int err)
+{
+	return err == EACCES || err == EPERM || err == EROFS ? EXIT_PERM : EXIT_FAILED;
+}
+
+/* Takes the transition lock, creating run_dir when needed. */
+static int lock_service(struct cmdctx *c, const struct service *svc, int *fd)
+{
+	if (mkdir_p(c->gc.run_dir, geteuid() == 0 ? 0755 : 0700) < 0) {
+		msg_error(svc->name, "run_dir %s: %s", c->gc.run_dir, strerror(errno));
+		return errno_exit(errno);
+	}
+	*fd = pidfile_lock(svc->lock_path);
+	if (*fd < 0) {
+		msg_error(svc->name, "lock %s: %s", svc->lock_path, strerror(errno));
+		return errno_exit(errno);
+	}
+	return 0;
+}
+
+static void forget_pid(const struct service *svc)
+{
+	(void)pidfile_remove(svc->pidfile);
+	(void)pidfile_remove(svc->state_path);
+}
+
+static const char *service_log_path(const struct service *svc)
+{
+	if (svc->out.kind == OUT_FILE)
+		return svc->out.path ? svc->out.path : svc->log_path;
+	if (svc->err.kind == OUT_FILE)
+		return svc->err.path;
+	return NULL;
+}
+
+static int open_output(const struct cmdctx *c, const struct service *svc,
+		       const struct output *o, int *fd)
+{
+	const char *path;
+
+	if (o->kind == OUT_NULL) {
+		*fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		return *fd < 0 ? -1 : 0;
+	}
+	path = o->path ? o->path : svc->log_path;
+	if (!o->path && mkdir_p(c->gc.log_dir, 0755) < 0) {
+		msg_error(svc->name, "log_dir %s: %s", c->gc.log_dir, strerror(errno));
+		return -1;
+	}
+	*fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
+		   0640);
+	if (*fd < 0) {
+		msg_error(svc->name, "log %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct started {
+	const struct service *svc;
+	const char *path;
+};
+
+/* Called as soon as exec succeeded: the state first, then the pidfile, so a
+ * pidfile of ours always has the state that vouches for it. */
+static int record_start(pid_t pid, void *arg)
+{
+	struct started *s = arg;
+	struct state st = {0};
+
+	st.pid = pid;
+	if (proc_starttime(pid, &st.starttime) < 0)
+		return 0; /* already gone and reaped: the middle reports the death */
+	(void)proc_boot_id(st.boot_id, sizeof(st.boot_id));
+	st.started_at = now_wall();
+	snprintf(st.exec, sizeof(st.exec), "%s", s->path);
+	snprintf(st.last_exit, sizeof(st.last_exit), "-");
+	if (state_write(s->svc->state_path, &st) < 0)
+		return -1;
+	if (pidfile_write(s->svc->pidfile, pid) < 0) {
+		int saved = errno;
+		(void)pidfile_remove(s->svc->state_path);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+static int prepare_ids(const struct service *svc, struct spawn_plan *plan, int *ngroups)
+{
+	plan->change_ids = false;
+	if (!svc->set_user && !svc->set_group)
+		return 0;
+	if (geteuid() != 0) {
+		if ((svc->set_user && svc->uid != geteuid()) ||
+		    (svc->set_group && svc->gid != getegid())) {
+			msg_error(svc->name, "user=/group= needs root to switch to %s",
+				  svc->user ? svc->user : svc->group);
+			return EXIT_PERM;
+		}
+		return 0;
+	}
+	plan->change_ids = true;
+	*ngroups = 64;
+	plan->groups = xcalloc((size_t)*ngroups, sizeof(gid_t));
+	if (svc->set_user) {
+		if (getgrouplist(svc->user, svc->gid, plan->groups, ngroups) < 0) {
+			free(plan->groups);
+			plan->groups = xcalloc((size_t)*ngroups, sizeof(gid_t));
+			(void)getgrouplist(svc->user, svc->gid, plan->groups, ngroups);
+		}
+	} else {
+		plan->groups[0] = svc->gid;
+		*ngroups = 1;
+	}
+	plan->ngroups = (size_t)*ngroups;
+	return 0;
+}
+
+static int report_failure(const struct service *svc, const struct spawn_result *res,
+			  const char *path)
+{
+	char what[128];
+	const char *log = service_log_path(svc);
+
+	if (res->exec_failed) {
+		msg_error(svc->name, "exec %s: %s", path, strerror(res->err));
+		return res->err == ENOENT || res->err == EACCES || res->err == ENOEXEC ||
+		       res->err == ENOTDIR || res->err == EISDIR ? EXIT_NOTINSTALLED
+							       : EXIT_FAILED;
+	}
+	if (res->step[0]) {
+		if (strcmp(res->step, "chdir") == 0)
+			msg_error(svc->name, "chdir %s: %s", svc->directory, strerror(res->err));
+		else if (strcmp(res->step, "write pidfile") == 0)
+			msg_error(svc->name, "cannot write pidfile %s: %s", svc->pidfile,
+				  strerror(res->err));
+		else
+			msg_error(svc->name, "%s: %s", res->step, strerror(res->err));
+		return errno_exit(res->err);
+	}
+	describe_wait_status(res->exit_status, what, sizeof(what));
+	msg_error(svc->name, "%s after %.1fs%s", what, res->elapsed,
+		  log ? "; last lines of its log:" : "");
+	if (log)
+		log_tail(log, FAILURE_LOG_LINES, "    ", STDERR_FILENO);
+	return EXIT_FAILED;
+}
+
+static int start_locked(struct cmdctx *c, struct service *svc)
+{
+	struct identity id;
+	struct spawn_plan plan = {0};
+	struct spawn_result res;
+	struct strv env = {0};
+	struct errlist el = {0};
+	struct started st;
+	const char *unsupported;
+	char *path = NULL;
+	int ngroups = 0, rc;
+
+	identify(svc, &id);
+	switch (id.ident) {
+	case IDENT_RUNNING:
+		msg_info("%s: already running (pid %d)\n", svc->name, (int)id.pid);
+		return EXIT_OK;
+	case IDENT_UNTRUSTED:
+		msg_error(svc->name, "refusing to start: %s: %s; remove it if %s is not running",
+			  svc->pidfile, id.why, svc->name);
+		return EXIT_FAILED;
+	case IDENT_DEAD:
+	case IDENT_STALE:
+		msg_verbose("%s: removing stale pidfile (%s)", svc->name, id.why);
+		forget_pid(svc);
+		break;
+	case IDENT_NONE:
+		break;
+	}
+	unsupported = service_unsupported(svc);
+	if (unsupported) {
+		msg_error(svc->name, "%s is not supported yet", unsupported);
+		return EXIT_UNIMPLEMENTED;
+	}
+	rc = prepare_ids(svc, &plan, &ngroups);
+	if (rc)
+		return rc;
+	if (argv_resolve(svc->argv.v[0], &path) < 0) {
+		msg_error(svc->name, "exec %s: %s", svc->argv.v[0], strerror(errno));
+		rc = errno == EINVAL ? EXIT_NOTCONFIGURED : EXIT_NOTINSTALLED;
+		goto out;
+	}
+	if (build_environment(svc, &env, &el) < 0) {
+		print_errors(&el);
+		rc = EXIT_NOTCONFIGURED;
+		goto out;
+	}
+	plan.svc = svc;
+	plan.path = path;
+	plan.envp = env.v;
+	plan.set_nice = geteuid() == 0 || svc->nice != 0;
+	plan.out_fd = plan.err_fd = -1;
+	if (open_output(c, svc, &svc->out, &plan.out_fd) < 0) {
+		rc = errno_exit(errno);
+		goto out;
+	}
+	if (svc->err.kind == OUT_STDOUT)
+		plan.err_fd = plan.out_fd;
+	else if (open_output(c, svc, &svc->err, &plan.err_fd) < 0) {
+		rc = errno_exit(errno);
+		goto out;
+	}
+	st.svc = svc;
+	st.path = path;
+	if (spawn_service(&plan, &res, record_start, &st) < 0 || res.died) {
+		if (!res.step[0] && !res.died) {
+			msg_error(svc->name, "fork: %s", strerror(errno));
+			rc = EXIT_FAILED;
+		} else {
+			rc = report_failure(svc, &res, path);
+		}
+		forget_pid(svc);
+		goto out;
+	}
+	msg_info("%s: started (pid %d)\n", svc->name, (int)res.pid);
+	rc = EXIT_OK;
+out:
+	if (plan.err_fd >= 0 && plan.err_fd != plan.out_fd)
+		close(plan.err_fd);
+	if (plan.out_fd >= 0)
+		close(plan.out_fd);
+	free(plan.groups);
+	free(path);
+	strv_free(&env);
+	errlist_free(&el);
+	return rc;
+}
+
+/* Stops whatever the pidfile verifiably names. A PID that cannot be verified
+ * is reported, never signalled. */
+static int stop_locked(struct cmdctx *c, struct service *svc, bool *was_running)
+{
+	struct identity id;
+	enum stop_result res;
+	int pidfd;
+
+	(void)c;
+	*was_running = false;
+	if (identify(svc, &id) < 0 || id.ident == IDENT_UNTRUSTED) {
+		msg_error(svc->name, "%s: %s; not signalling it", svc->pidfile, id.why);
+		return EXIT_FAILED;
+	}
+	if (id.ident == IDENT_NONE) {
+		msg_info("%s: not running\n", svc->name);
+		return EXIT_OK;
+	}
+	if (id.ident != IDENT_RUNNING) {
+		if (id.ident == IDENT_STALE)
+			msg_warn(svc->name, "stale pidfile: PID %d: %s; not signalling it",
+				 (int)id.pid, id.why);
+		forget_pid(svc);
+		msg_info("%s: not running (removed stale pidfile)\n", svc->name);
+		return EXIT_OK;
+	}
+	/* the pidfd pins the process; verifying again after opening it closes
+	 * the window in which the PID could have been recycled */
+	pidfd = proc_pidfd_open(id.pid);
+	{
+		struct identity again;
+		if (identify(svc, &again) < 0 || again.ident != IDENT_RUNNING ||
+		    again.pid != id.pid) {
+			if (pidfd >= 0)
+				close(pidfd);
+			forget_pid(svc);
+			msg_info("%s: not running\n", svc->name);
+			return EXIT_OK;
+		}
+	}
+	*was_running = true;
+	if (stop_process(id.pid, pidfd, svc->stop_signal, svc->stop_timeout,
+			 svc->kill_mode == KILL_GROUP, &res) < 0) {
+		msg_error(svc->name, "kill %d: %s", (int)id.pid, strerror(errno));
+		if (pidfd >= 0)
+			close(pidfd);
+		return errno_exit(errno);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	if (res == STOP_STUCK) {
+		msg_error(svc->name, "pid %d is still alive after SIGKILL", (int)id.pid);
+		return EXIT_FAILED;
+	}
+	if (res == STOP_KILLED)
+		msg_warn(svc->name, "did not exit within %gs of %s; sent SIGKILL",
+			 svc->stop_timeout, signal_name(svc->stop_signal));
+	forget_pid(svc);
+	msg_info("%s: stopped\n", svc->name);
+	return EXIT_OK;
+}
+
+enum transition { T_START, T_STOP, T_RESTART, T_TRY_RESTART };
+
+static int transition(struct cmdctx *c, const char *name, enum transition t)
+{
+	struct service svc;
+	bool was_running;
+	int rc, lockfd;
+
+	rc = load(c, name, &svc, EXIT_NOTCONFIGURED);
+	if (rc)
+		return rc;
+	rc = lock_service(c, &svc, &lockfd);
+	if (rc) {
+		service_free(&svc);
+		return rc;
+	}
+	switch (t) {
+	case T_START:
+		rc = start_locked(c, &svc);
+		break;
+	case T_STOP:
+		rc = stop_locked(c, &svc, &was_running);
+		break;
+	case T_RESTART:
+	case T_TRY_RESTART:
+		if (t == T_TRY_RESTART) {
+			struct identity id;
+			identify(&svc, &id);
+			if (id.ident != IDENT_RUNNING) {
+				msg_info("%s: not running, not restarted\n", svc.name);
+				rc = EXIT_OK;
+				break;
+			}
+		}
+		rc = stop_locked(c, &svc, &was_running);
+		if (rc == EXIT_OK)
+			rc = start_locked(c, &svc);
+		break;
+	}
+	close(lockfd);
+	service_free(&svc);
+	return rc;
+}
+
+int cmd_start(struct cmdctx *c, const char *name)
+{
+	return transition(c, name, T_START);
+}
+
+int cmd_stop(struct cmdctx *c, const char *name)
+{
+	return transition(c, name, T_STOP);
+}
+
+int cmd_restart(struct cmdctx *c, const char *name)
+{
+	return transition(c, name, T_RESTART);
+}
+
+int cmd_try_restart(struct cmdctx *c, const char *name)
+{
+	return transition(c, name, T_TRY_RESTART);
+}
+
+static int reload_loaded(struct service *svc)
+{
+	struct identity id;
+	int pidfd;
+
+	if (!svc->reload_signal) {
+		msg_error(svc->name, "no reload_signal configured");
+		return EXIT_UNIMPLEMENTED;
+	}
+	identify(svc, &id);
+	if (id.ident != IDENT_RUNNING) {
+		msg_error(svc->name, "not running");
+		return EXIT_NOTRUNNING;
+	}
+	pidfd = proc_pidfd_open(id.pid);
+	if (signal_process(id.pid, pidfd, svc->reload_signal, false) < 0) {
+		int saved = errno;
+		if (pidfd >= 0)
+			close(pidfd);
+		msg_error(svc->name, "kill %d: %s", (int)id.pid, strerror(saved));
+		return saved == ESRCH ? EXIT_NOTRUNNING : errno_exit(saved);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	msg_info("%s: sent %s to pid %d\n", svc->name, signal_name(svc->reload_signal),
+		 (int)id.pid);
+	return EXIT_OK;
+}
+
+int cmd_reload(struct cmdctx *c, const char *name)
+{
+	struct service svc;
+	int rc = load(c, name, &svc, EXIT_NOTCONFIGURED);
+
+	if (rc)
+		return rc;
+	rc = reload_loaded(&svc);
+	service_free(&svc);
+	return rc;
+}
+
+int cmd_force_reload(struct cmdctx *c, const char *name)
+{
+	struct service svc;
+	int rc = load(c, name, &svc, EXIT_NOTCONFIGURED);
+	bool reloadable;
+
+	if (rc)
+		return rc;
+	reloadable = svc.reload_signal != 0;
+	if (reloadable)
+		rc = reload_loaded(&svc);
+	service_free(&svc);
+	return reloadable ? rc : transition(c, name, T_RESTART);
+}
+
+static const char *state_word(enum ident ident)
+{
+	switch (ident) {
+	case IDENT_RUNNING: return "running";
+	case IDENT_DEAD: return "dead";
+	case IDENT_STALE: return "stale";
+	case IDENT_UNTRUSTED: return "unknown";
+	case IDENT_NONE: break;
+	}
+	return "stopped";
+}
+
+static int status_code(enum ident ident)
+{
+	switch (ident) {
+	case IDENT_RUNNING: return STATUS_RUNNING;
+	case IDENT_DEAD:
+	case IDENT_STALE: return STATUS_DEAD_PIDFILE;
+	case IDENT_UNTRUSTED: return STATUS_UNKNOWN;
+	case IDENT_NONE: break;
+	}
+	return STATUS_STOPPED;
+}
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch == '\n')
+			fputs("\\n", f);
+		else if (ch == '\t')
+			fputs("\\t", f);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+struct facts {
+	struct proc_info pi;
+	bool have_pi;
+	double uptime;
+	char cmdline[1024];
+};
+
+static void gather(const struct identity *id, struct facts *f)
+{
+	memset(f, 0, sizeof(*f));
+	if (id->ident != IDENT_RUNNING)
+		return;
+	f->have_pi = proc_stat(id->pid, &f->pi) == 0;
+	if (f->have_pi)
+		f->uptime = proc_uptime_of(f->pi.starttime);
+	{
+		struct strv argv = {0};
+		if (proc_argv(id->pid, &argv) == 0) {
+			char *line = argv_join(argv.v, argv.n);
+			snprintf(f->cmdline, sizeof(f->cmdline), "%s", line);
+			free(line);
+		}
+		strv_free(&argv);
+	}
+}
+
+static void print_json(const struct service *svc, const struct identity *id,
+		       const struct facts *f)
+{
+	const char *log = service_log_path(svc);
+	long page = sysconf(_SC_PAGESIZE);
+
+	fputs("{\"name\":", stdout);
+	json_string(stdout, svc->name);
+	fputs(",\"description\":", stdout);
+	json_string(stdout, svc->description);
+	fputs(",\"state\":", stdout);
+	json_string(stdout, state_word(id->ident));
+	printf(",\"pid\":%d", id->ident == IDENT_NONE ? 0 : (int)id->pid);
+	printf(",\"since\":%lld", id->ident == IDENT_RUNNING && id->have_state
+		? id->st.started_at : 0LL);
+	printf(",\"uptime_seconds\":%.0f", f->uptime);
+	fputs(",\"process\":", stdout);
+	json_string(stdout, f->have_pi ? f->pi.comm : "");
+	fputs(",\"command\":", stdout);
+	json_string(stdout, f->cmdline[0] ? f->cmdline : svc->exec_line);
+	printf(",\"rss_bytes\":%lld,\"tasks\":%ld",
+	       f->have_pi ? (long long)f->pi.rss_pages * page : 0LL,
+	       f->have_pi ? f->pi.threads : 0L);
+	fputs(",\"pidfile\":", stdout);
+	json_string(stdout, svc->pidfile);
+	printf(",\"verified\":%s", id->ident == IDENT_RUNNING ? "true" : "false");
+	fputs(",\"verified_by\":", stdout);
+	json_string(stdout, id->ident == IDENT_RUNNING ? id->how : id->why);
+	printf(",\"restarts\":%d", id->have_state ? id->st.restarts : 0);
+	fputs(",\"last_exit\":", stdout);
+	json_string(stdout, id->have_state && id->st.last_exit[0] ? id->st.last_exit : "-");
+	fputs(",\"log\":", stdout);
+	json_string(stdout, log ? log : "");
+	fputs("}\n", stdout);
+}
+
+static void print_block(const struct service *svc, const struct identity *id,
+			const struct facts *f)
+{
+	const char *log = service_log_path(svc);
+	char dur[32], when[64];
+
+	printf("%s - %s\n", svc->name, svc->description);
+	switch (id->ident) {
+	case IDENT_RUNNING:
+		format_duration(f->uptime, dur, sizeof(dur));
+		if (id->have_state) {
+			time_t t = (time_t)id->st.started_at;
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", localtime(&t));
+			printf("    State: running since %s (up %s)\n", when, dur);
+		} else {
+			printf("    State: running (up %s)\n", dur);
+		}
+		printf("      PID: %d (%s)\n", (int)id->pid, f->have_pi ? f->pi.comm : "?");
+		printf("  Command: %s\n", f->cmdline[0] ? f->cmdline : svc->exec_line);
+		if (f->have_pi)
+			printf("   Memory: %.1f MiB RSS, %ld task%s\n",
+			       (double)f->pi.rss_pages * (double)sysconf(_SC_PAGESIZE) / 1048576.0,
+			       f->pi.threads, f->pi.threads == 1 ? "" : "s");
+		printf("  Pidfile: %s (verified: %s)\n", svc->pidfile, id->how);
+		break;
+	case IDENT_NONE:
+		printf("    State: not running\n");
+		printf("  Command: %s\n", svc->exec_line);
+		break;
+	default:
+		printf("    State: %s: pid %d: %s\n",
+		       id->ident == IDENT_DEAD ? "dead, pidfile remains" :
+		       id->ident == IDENT_STALE ? "not running, stale pidfile" : "unknown",
+		       (int)id->pid, id->why);
+		printf("  Command: %s\n", svc->exec_line);
+		printf("  Pidfile: %s (not verified)\n", svc->pidfile);
+		break;
+	}
+	printf(" Restarts: %d, last exit: %s\n", id->have_state ? id->st.restarts : 0,
+	       id->have_state && id->st.last_exit[0] ? id->st.last_exit : "-");
+	if (log) {
+		printf("      Log: %s\n", log);
+		fflush(stdout);
+		log_tail(log, STATUS_LOG_LINES, "    ", STDOUT_FILENO);
+	}
+}
+
+int cmd_status(struct cmdctx *c, const char *name)
+{
+	struct service svc;
+	struct identity id;
+	struct facts f;
+	int rc = load(c, name, &svc, STATUS_UNKNOWN);
+
+	if (rc)
+		return rc;
+	if (identify(&svc, &id) < 0) {
+		msg_error(name, "%s: %s", svc.pidfile, id.why);
+		service_free(&svc);
+		return STATUS_UNKNOWN;
+	}
+	rc = status_code(id.ident);
+	if (verbosity > 0) {
+		gather(&id, &f);
+		if (c->json)
+			print_json(&svc, &id, &f);
+		else
+			print_block(&svc, &id, &f);
+		fflush(stdout);
+	}
+	service_free(&svc);
+	return rc;
+}
+
+/* One line per service: NAME STATE PID UPTIME DESCRIPTION. 0 when every
+ * service runs, 3 otherwise. */
+int cmd_status_list(struct cmdctx *c, const struct strv *names)
+{
+	int width = 4, rc = EXIT_OK;
+
+	for (size_t i = 0; i < names->n; i++)
+		if ((int)strlen(names->v[i]) > width)
+			width = (int)strlen(names->v[i]);
+	if (verbosity > 0 && !c->json)
+		printf("%-*s  %-8s %7s  %-12s %s\n", width, "NAME", "STATE", "PID", "UPTIME",
+		       "DESCRIPTION");
+	for (size_t i = 0; i < names->n; i++) {
+		struct errlist el = {0};
+		struct service svc;
+		struct identity id;
+		struct facts f;
+		char dur[32] = "-", pid[16] = "-";
+
+		if (service_load(&svc, &c->gc, names->v[i], &el) < 0) {
+			if (verbosity > 0 && !c->json)
+				printf("%-*s  %-8s %7s  %-12s %s\n", width, names->v[i], "invalid",
+				       "-", "-", el.msgs.n ? el.msgs.v[0] : "");
+			else if (c->json && verbosity > 0)
+				printf("{\"name\":\"%s\",\"state\":\"invalid\"}\n", names->v[i]);
+			errlist_free(&el);
+			service_free(&svc);
+			rc = STATUS_STOPPED;
+			continue;
+		}
+		errlist_free(&el);
+		identify(&svc, &id);
+		if (id.ident != IDENT_RUNNING)
+			rc = STATUS_STOPPED;
+		if (verbosity > 0) {
+			gather(&id, &f);
+			if (c->json) {
+				print_json(&svc, &id, &f);
+			} else {
+				if (id.ident == IDENT_RUNNING)
+					format_duration(f.uptime, dur, sizeof(dur));
+				if (id.ident != IDENT_NONE)
+					snprintf(pid, sizeof(pid), "%d", (int)id.pid);
+				printf("%-*s  %-8s %7s  %-12s %s\n", width, svc.name,
+				       state_word(id.ident), pid, dur, svc.description);
+			}
+		}
+		service_free(&svc);
+	}
+	fflush(stdout);
+	return rc;
+}
+
+int cmd_check(struct cmdctx *c, const char *name)
+{
+	struct service svc;
+	char *path = NULL;
+	int rc = load(c, name, &svc, EXIT_NOTCONFIGURED);
+
+	if (rc)
+		return rc;
+	if (argv_resolve(svc.argv.v[0], &path) < 0)
+		msg_warn(name, "exec %s: %s (start would exit 5)", svc.argv.v[0],
+			 strerror(errno));
+	free(path);
+	msg_info("%s: ok\n", name);
+	service_free(&svc);
+	return EXIT_OK;
+}
+
+int cmd_logs(struct cmdctx *c, const char *name)
+{
+	struct service svc;
+	const char *log;
+	struct stat st;
+	int rc = load(c, name, &svc, EXIT_NOTCONFIGURED);
+
+	if (rc)
+		return rc;
+	log = service_log_path(&svc);
+	if (!log || stat(log, &st) < 0) {
+		msg_error(name, "no log file%s%s", log ? " " : "", log ? log : "");
+		service_free(&svc);
+		return EXIT_FAILED;
+	}
+	if (c->follow) {
+		char n[16];
+		char *path = xstrdup(log);
+		snprintf(n, sizeof(n), "%d", c->lines);
+		service_free(&svc);
+		fflush(NULL);
+		execlp("tail", "tail", "-n", n, "-F", path, (char *)NULL);
+		msg_error(name, "exec tail: %s", strerror(errno));
+		free(path);
+		return EXIT_FAILED;
+	}
+	fflush(stdout);
+	log_tail(log, c->lines, "", STDOUT_FILENO);
+	service_free(&svc);
+	return EXIT_OK;
+}
+
+/* Runs fn for every name, up to PARALLEL_JOBS at a time: each service has
+ * its own lock, so starting a hundred need not take a hundred ready windows.
+ * The result is the first failure in name order, else 0. */
+int cmd_each(struct cmdctx *c, action_fn fn, const struct strv *names)
+{
+	pid_t *pids;
+	int *codes, running = 0, rc = EXIT_OK;
+	size_t next = 0;
+
+	if (names->n == 1)
+		return fn(c, names->v[0]);
+	pids = xcalloc(names->n, sizeof(*pids));
+	codes = xcalloc(names->n, sizeof(*codes));
+	fflush(NULL);
+	while (next < names->n || running > 0) {
+		int status;
+		pid_t done;
+
+		while (next < names->n && running < PARALLEL_JOBS) {
+			pid_t pid = fork();
+			if (pid == 0)
+				_exit(fn(c, names->v[next]));
+			if (pid < 0) {
+				codes[next++] = EXIT_FAILED;
+				msg_error(NULL, "fork: %s", strerror(errno));
+				continue;
+			}
+			pids[next++] = pid;
+			running++;
+		}
+		if (running == 0)
+			break;
+		done = wait(&status);
+		if (done < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (size_t i = 0; i < names->n; i++)
+			if (pids[i] == done) {
+				codes[i] = WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_FAILED;
+				running--;
+			}
+	}
+	for (size_t i = 0; i < names->n; i++)
+		if (codes[i] != EXIT_OK) {
+			rc = codes[i];
+			break;
+		}
+	free(pids);
+	free(codes);
+	return rc;
+}

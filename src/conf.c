@@ -1,0 +1,260 @@
+/* svcctl.conf: the global configuration, read with libconfuse. */
+#define _GNU_SOURCE
+#include <confuse.h>
+#include <errno.h>
+#include <libgen.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "svcctl.h"
+
+/* libconfuse has no user pointer for its error callback; parsing is not
+ * re-entrant anyway, so the list being filled lives here for the duration. */
+static struct errlist *parse_errors;
+
+static void conf_error(cfg_t *cfg, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void conf_error(cfg_t *cfg, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (cfg && cfg->filename && cfg->line > 0)
+		errlist_add(parse_errors, "%s:%d: %s", cfg->filename, cfg->line, msg);
+	else if (cfg && cfg->filename)
+		errlist_add(parse_errors, "%s: %s", cfg->filename, msg);
+	else
+		errlist_add(parse_errors, "%s", msg);
+}
+
+static const char *home_dir(void)
+{
+	const char *home = getenv("HOME");
+	struct passwd *pw;
+
+	if (home && home[0] == '/')
+		return home;
+	pw = getpwuid(getuid());
+	return pw && pw->pw_dir ? pw->pw_dir : "/";
+}
+
+/* The path used when neither -c nor $SVCCTL_CONFIG names one. */
+static char *default_config_path(void)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+
+	if (geteuid() == 0)
+		return xstrdup("/etc/svcctl/svcctl.conf");
+	if (xdg && xdg[0] == '/')
+		return xasprintf("%s/svcctl/svcctl.conf", xdg);
+	return xasprintf("%s/.config/svcctl/svcctl.conf", home_dir());
+}
+
+static void set_defaults(struct globalconf *gc)
+{
+	if (geteuid() == 0) {
+		gc->services_dir = xstrdup("/etc/svcctl/services");
+		gc->run_dir = xstrdup("/run/svcctl");
+		gc->log_dir = xstrdup("/var/log/svcctl");
+	} else {
+		const char *xdg_cfg = getenv("XDG_CONFIG_HOME");
+		const char *xdg_run = getenv("XDG_RUNTIME_DIR");
+		const char *home = home_dir();
+
+		gc->services_dir = xdg_cfg && xdg_cfg[0] == '/'
+			? xasprintf("%s/svcctl/services", xdg_cfg)
+			: xasprintf("%s/.config/svcctl/services", home);
+		gc->run_dir = xdg_run && xdg_run[0] == '/'
+			? xasprintf("%s/svcctl", xdg_run)
+			: xasprintf("%s/.local/state/svcctl/run", home);
+		gc->log_dir = xasprintf("%s/.local/state/svcctl/log", home);
+	}
+	gc->initd_dir = xstrdup("/etc/init.d");
+	gc->rc_dir = xstrdup("/etc");
+	gc->stop_timeout = 10;
+	gc->ready_seconds = 1;
+	gc->start_timeout = 30;
+}
+
+/* As root, a file that another user can write is a way to run code as root. */
+int file_trusted(const char *path, const struct stat *st, struct errlist *el)
+{
+	if (geteuid() != 0)
+		return 0;
+	if (st->st_uid != 0) {
+		errlist_add(el, "%s: refusing a file owned by uid %u, not root", path,
+			    (unsigned)st->st_uid);
+		return -1;
+	}
+	if (st->st_mode & S_IWOTH) {
+		errlist_add(el, "%s: refusing a world-writable file", path);
+		return -1;
+	}
+	if ((st->st_mode & S_IWGRP) && st->st_gid != 0) {
+		errlist_add(el, "%s: refusing a file writable by group %u", path,
+			    (unsigned)st->st_gid);
+		return -1;
+	}
+	return 0;
+}
+
+/* Joins base and a relative value and folds "." and ".." lexically: the
+ * directories need not exist yet, so realpath() cannot do it. */
+static char *absolute_in(const char *base, const char *value)
+{
+	char *joined = value[0] == '/' ? xstrdup(value) : xasprintf("%s/%s", base, value);
+	char *out = xcalloc(1, strlen(joined) + 2), *save = NULL, *part;
+	size_t len = 0;
+
+	for (part = strtok_r(joined, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+		if (strcmp(part, ".") == 0)
+			continue;
+		if (strcmp(part, "..") == 0) {
+			while (len > 0 && out[len - 1] != '/')
+				len--;
+			if (len > 0)
+				len--;
+			out[len] = '\0';
+			continue;
+		}
+		out[len++] = '/';
+		strcpy(out + len, part);
+		len += strlen(part);
+	}
+	if (len == 0)
+		strcpy(out, "/");
+	free(joined);
+	return out;
+}
+
+static int check_seconds(cfg_t *cfg, cfg_opt_t *opt)
+{
+	double v = cfg_opt_getnfloat(opt, cfg_opt_size(opt) - 1);
+
+	if (v < 0 || v > 86400) {
+		cfg_error(cfg, "%s must be between 0 and 86400 seconds", cfg_opt_name(opt));
+		return -1;
+	}
+	return 0;
+}
+
+/* Loads the global config; path NULL means the usual search. A missing file
+ * is only an error when the user named it. */
+int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
+	      struct errlist *el)
+{
+	cfg_opt_t opts[] = {
+		CFG_STR("services_dir", NULL, CFGF_NONE),
+		CFG_STR("run_dir", NULL, CFGF_NONE),
+		CFG_STR("log_dir", NULL, CFGF_NONE),
+		CFG_STR("initd_dir", NULL, CFGF_NONE),
+		CFG_STR("rc_dir", NULL, CFGF_NONE),
+		CFG_FLOAT("stop_timeout", 10, CFGF_NONE),
+		CFG_FLOAT("ready_seconds", 1, CFGF_NONE),
+		CFG_FLOAT("start_timeout", 30, CFGF_NONE),
+		CFG_END(),
+	};
+	static const char *const path_keys[] = {
+		"services_dir", "run_dir", "log_dir", "initd_dir", "rc_dir",
+	};
+	char **slots[] = {
+		&gc->services_dir, &gc->run_dir, &gc->log_dir, &gc->initd_dir,
+		&gc->rc_dir,
+	};
+	struct stat st;
+	cfg_t *cfg;
+	char *file, *dircopy, *base;
+	int rc = -1;
+
+	memset(gc, 0, sizeof(*gc));
+	set_defaults(gc);
+	if (!path) {
+		path = getenv("SVCCTL_CONFIG");
+		explicit_path = path && *path;
+	}
+	file = path && *path ? xstrdup(path) : default_config_path();
+	if (stat(file, &st) < 0) {
+		if (errno == ENOENT && !explicit_path) {
+			free(file);
+			return 0;
+		}
+		errlist_add(el, "%s: %s", file, strerror(errno));
+		free(file);
+		return -1;
+	}
+	if (file_trusted(file, &st, el) < 0) {
+		free(file);
+		return -1;
+	}
+
+	parse_errors = el;
+	cfg = cfg_init(opts, CFGF_NONE);
+	if (!cfg) {
+		errlist_add(el, "%s: cannot initialise the parser", file);
+		free(file);
+		return -1;
+	}
+	cfg_set_error_function(cfg, conf_error);
+	cfg_set_validate_func(cfg, "stop_timeout", check_seconds);
+	cfg_set_validate_func(cfg, "ready_seconds", check_seconds);
+	cfg_set_validate_func(cfg, "start_timeout", check_seconds);
+	switch (cfg_parse(cfg, file)) {
+	case CFG_SUCCESS:
+		break;
+	case CFG_FILE_ERROR:
+		errlist_add(el, "%s: %s", file, strerror(errno));
+		goto out;
+	default:
+		if (el->msgs.n == 0)
+			errlist_add(el, "%s: parse error", file);
+		goto out;
+	}
+
+	dircopy = xstrdup(file);
+	base = realpath(dirname(dircopy), NULL);
+	if (!base)
+		base = xstrdup(".");
+	for (size_t i = 0; i < sizeof(path_keys) / sizeof(path_keys[0]); i++) {
+		const char *v = cfg_getstr(cfg, path_keys[i]);
+		if (!v)
+			continue;
+		if (!*v) {
+			errlist_add(el, "%s: %s must not be empty", file, path_keys[i]);
+			continue;
+		}
+		free(*slots[i]);
+		*slots[i] = absolute_in(base, v);
+	}
+	free(dircopy);
+	free(base);
+	gc->stop_timeout = cfg_getfloat(cfg, "stop_timeout");
+	gc->ready_seconds = cfg_getfloat(cfg, "ready_seconds");
+	gc->start_timeout = cfg_getfloat(cfg, "start_timeout");
+	if (el->msgs.n == 0) {
+		gc->path = file;
+		file = NULL;
+		rc = 0;
+	}
+out:
+	cfg_free(cfg);
+	free(file);
+	parse_errors = NULL;
+	return rc;
+}
+
+void conf_free(struct globalconf *gc)
+{
+	free(gc->path);
+	free(gc->services_dir);
+	free(gc->run_dir);
+	free(gc->log_dir);
+	free(gc->initd_dir);
+	free(gc->rc_dir);
+	memset(gc, 0, sizeof(*gc));
+}

@@ -1,0 +1,116 @@
+/* Messages for the user: "svcctl: NAME: what happened" on stderr, normal
+ * output on stdout unless -q; and the tail of a service's log. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "svcctl.h"
+
+int verbosity = 1;
+const char *progname = "svcctl";
+
+static void vmsg(const char *name, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void vmsg(const char *name, const char *fmt, va_list ap)
+{
+	char buf[2048];
+	int n;
+
+	/* one write per message, so concurrent svcctl runs do not interleave */
+	n = name ? snprintf(buf, sizeof(buf), "%s: %s: ", progname, name)
+		 : snprintf(buf, sizeof(buf), "%s: ", progname);
+	vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
+	strcat(buf, "\n");
+	(void)write_full(STDERR_FILENO, buf, strlen(buf));
+}
+
+void msg_error(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(name, fmt, ap);
+	va_end(ap);
+}
+
+void msg_warn(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (verbosity < 1)
+		return;
+	va_start(ap, fmt);
+	vmsg(name, fmt, ap);
+	va_end(ap);
+}
+
+void msg_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (verbosity < 1)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+}
+
+void msg_verbose(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (verbosity < 2)
+		return;
+	va_start(ap, fmt);
+	vmsg(NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* Writes the last lines of path to fd, each prefixed by indent. Reads only
+ * the end of the file, so a large log costs nothing. */
+void log_tail(const char *path, int lines, const char *indent, int fd)
+{
+	char buf[16384];
+	struct stat st;
+	off_t off;
+	ssize_t r;
+	int in, found = 0;
+	char *start;
+
+	if (lines <= 0)
+		return;
+	in = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (in < 0)
+		return;
+	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(in);
+		return;
+	}
+	off = st.st_size > (off_t)sizeof(buf) - 1 ? st.st_size - (off_t)sizeof(buf) + 1 : 0;
+	r = pread(in, buf, sizeof(buf) - 1, off);
+	close(in);
+	if (r <= 0)
+		return;
+	buf[r] = '\0';
+	if (buf[r - 1] == '\n')
+		buf[--r] = '\0';
+	start = buf + r;
+	while (start > buf) {
+		if (start[-1] == '\n' && ++found == lines)
+			break;
+		start--;
+	}
+	while (*start) {
+		char *nl = strchrnul(start, '\n');
+		dprintf(fd, "%s%.*s\n", indent, (int)(nl - start), start);
+		start = *nl ? nl + 1 : nl;
+	}
+}

@@ -1,0 +1,243 @@
+/* Facts about processes from /proc: liveness (a zombie is dead), start time,
+ * executable, memory, process group members, and pidfds. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "svcctl.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+/* Parses /proc/PID/stat. comm may hold spaces and parentheses, so the fields
+ * are counted from the last ')'. */
+int proc_stat(pid_t pid, struct proc_info *pi)
+{
+	char path[64], buf[1024], *p, *end;
+	int fd;
+	ssize_t r;
+	unsigned long long f[24];
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = read_full(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r <= 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	buf[r] = '\0';
+	p = strchr(buf, '(');
+	end = strrchr(buf, ')');
+	if (!p || !end || end < p || end[1] != ' ') {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(pi, 0, sizeof(*pi));
+	snprintf(pi->comm, sizeof(pi->comm), "%.*s", (int)(end - p - 1), p + 1);
+	pi->state = end[2];
+	/* fields 4.. (ppid onwards) */
+	p = end + 3;
+	while (n < 24 && *p) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		f[n++] = strtoull(p, &p, 10);
+	}
+	if (n < 22) {
+		errno = EINVAL;
+		return -1;
+	}
+	pi->ppid = (pid_t)f[0];
+	pi->pgid = (pid_t)f[1];
+	pi->sid = (pid_t)f[2];
+	pi->threads = (long)f[16];
+	pi->starttime = f[18];
+	pi->rss_pages = (long)f[20];
+	return 0;
+}
+
+/* kill(pid, 0) calls a zombie alive; the state letter does not. */
+enum proc_state proc_alive(pid_t pid)
+{
+	struct proc_info pi;
+
+	if (pid <= 0 || proc_stat(pid, &pi) < 0)
+		return PROC_GONE;
+	if (pi.state == 'Z' || pi.state == 'X' || pi.state == 'x')
+		return PROC_ZOMBIE;
+	return PROC_ALIVE;
+}
+
+int proc_starttime(pid_t pid, unsigned long long *st)
+{
+	struct proc_info pi;
+
+	if (proc_stat(pid, &pi) < 0)
+		return -1;
+	*st = pi.starttime;
+	return 0;
+}
+
+int proc_boot_id(char *buf, size_t len)
+{
+	static char cached[40];
+	int fd;
+	ssize_t r;
+
+	if (!cached[0]) {
+		fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -1;
+		r = read_full(fd, cached, sizeof(cached) - 1);
+		close(fd);
+		if (r <= 0)
+			return -1;
+		cached[r] = '\0';
+		cached[strcspn(cached, "\n")] = '\0';
+	}
+	snprintf(buf, len, "%s", cached);
+	return 0;
+}
+
+int proc_cmdline(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	int fd;
+	ssize_t r;
+
+	if (len == 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = read_full(fd, buf, len - 1);
+	close(fd);
+	if (r < 0)
+		return -1;
+	while (r > 0 && buf[r - 1] == '\0')
+		r--;
+	for (ssize_t i = 0; i < r; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[r] = '\0';
+	return 0;
+}
+
+/* The process's argv, word by word, from /proc/PID/cmdline. */
+int proc_argv(pid_t pid, struct strv *argv)
+{
+	char path[64], buf[8192];
+	int fd;
+	ssize_t r;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = read_full(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r <= 0)
+		return -1;
+	buf[r] = '\0';
+	for (char *p = buf; p < buf + r; p += strlen(p) + 1)
+		strv_push(argv, p);
+	return 0;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/* Does PID run path? Either as its executable (device and inode, as
+ * start-stop-daemon --exec does), or as the script an interpreter runs
+ * (argv[1] of "/bin/sh /path/script"), since exe then names the interpreter. */
+int proc_exe_matches(pid_t pid, const char *path)
+{
+	char exe[64], cmd[4096];
+	char *arg1;
+
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
+	if (same_file(exe, path))
+		return 1;
+	if (proc_cmdline(pid, cmd, sizeof(cmd)) < 0)
+		return 0;
+	/* proc_cmdline joined the words with blanks; argv[1] is the second word. */
+	arg1 = strchr(cmd, ' ');
+	if (!arg1)
+		return 0;
+	arg1++;
+	arg1[strcspn(arg1, " ")] = '\0';
+	return arg1[0] == '/' && same_file(arg1, path);
+}
+
+int proc_pidfd_open(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/* Live (non-zombie) members of process group pgid, for stopping what a
+ * program forked after the program itself is gone. */
+int proc_group_members(pid_t pgid, pid_t *pids, size_t max, size_t *n)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	*n = 0;
+	if (!d)
+		return -1;
+	while ((de = readdir(d)) && *n < max) {
+		struct proc_info pi;
+		long pid;
+
+		if (!isdigit((unsigned char)de->d_name[0]) ||
+		    parse_int(de->d_name, 1, 0x7fffffff, &pid) < 0)
+			continue;
+		if (proc_stat((pid_t)pid, &pi) < 0 || pi.pgid != pgid)
+			continue;
+		if (pi.state == 'Z' || pi.state == 'X')
+			continue;
+		pids[(*n)++] = (pid_t)pid;
+	}
+	closedir(d);
+	return 0;
+}
+
+/* Seconds a process that started at starttime (clock ticks after boot) has
+ * been running. */
+double proc_uptime_of(unsigned long long starttime)
+{
+	char buf[64];
+	double up;
+	int fd = open("/proc/uptime", O_RDONLY | O_CLOEXEC);
+	ssize_t r;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	if (fd < 0)
+		return 0;
+	r = read_full(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r <= 0)
+		return 0;
+	buf[r] = '\0';
+	up = strtod(buf, NULL) - (double)starttime / (double)(hz > 0 ? hz : 100);
+	return up > 0 ? up : 0;
+}

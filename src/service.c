@@ -1,0 +1,660 @@
+/* NAME.ini: read with inih through our own line reader, validated into a
+ * struct service. Every problem is an error with FILE:LINE; nothing is
+ * silently ignored. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <grp.h>
+#include <ini.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "svcctl.h"
+
+enum section { SEC_NONE, SEC_SERVICE, SEC_ENVIRONMENT, SEC_INSTALL, SEC_UNKNOWN };
+
+struct entry {
+	enum section section;
+	char *key;
+	char *value;
+	int line;
+};
+
+struct parse_ctx {
+	FILE *fp;
+	const char *file;
+	struct errlist *el;
+	int lineno;
+	enum section section;
+	struct entry *entries;
+	size_t n_entries, cap_entries;
+	bool continuable;      /* an indented line here continues the last key */
+	char *buf;
+	size_t bufcap;
+};
+
+static const char *const section_names[] = {
+	[SEC_SERVICE] = "service", [SEC_ENVIRONMENT] = "environment",
+	[SEC_INSTALL] = "install",
+};
+
+bool service_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > SERVICE_NAME_MAX || !isalnum((unsigned char)name[0]))
+		return false;
+	for (size_t i = 1; i < len; i++)
+		if (!isalnum((unsigned char)name[i]) && !strchr("_.@-", name[i]))
+			return false;
+	return true;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	return s;
+}
+
+/* The same inline-comment rule inih applies: ';' after a blank. */
+static void strip_inline_comment(char *s)
+{
+	for (char *p = s + 1; *p; p++)
+		if (*p == ';' && (p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			return;
+		}
+}
+
+/* inih reader. It hands inih one physical line at a time but handles the
+ * parts inih gets wrong for us: a line longer than inih's buffer (which inih
+ * would split in two), indented continuation lines (inih would call the
+ * handler twice, indistinguishable from a duplicate key), lines without '=',
+ * and unknown sections that hold no key. */
+static char *ini_line_reader(char *str, int num, void *stream)
+{
+	struct parse_ctx *ctx = stream;
+	ssize_t len;
+	char *line, *t;
+
+	len = getline(&ctx->buf, &ctx->bufcap, ctx->fp);
+	if (len < 0)
+		return NULL;
+	ctx->lineno++;
+	line = ctx->buf;
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		line[--len] = '\0';
+	if (len > num - 2) {
+		errlist_add(ctx->el,
+			    "%s:%d: line longer than %d bytes; continue a long value on indented lines",
+			    ctx->file, ctx->lineno, num - 2);
+		ctx->continuable = false;
+		goto blank;
+	}
+	if (strlen(line) != (size_t)len) {
+		errlist_add(ctx->el, "%s:%d: NUL byte in line", ctx->file, ctx->lineno);
+		goto blank;
+	}
+	t = trim(line);
+	if (*t == '\0') {
+		ctx->continuable = false;
+		goto blank;
+	}
+	if (*t == ';' || *t == '#')
+		goto blank;
+	if (t != line && (line[0] == ' ' || line[0] == '\t') && *t != '[') {
+		if (!ctx->continuable || ctx->n_entries == 0) {
+			errlist_add(ctx->el, "%s:%d: indented line continues no key",
+				    ctx->file, ctx->lineno);
+			goto blank;
+		}
+		strip_inline_comment(t);
+		t = trim(t);
+		if (*t) {
+			struct entry *e = &ctx->entries[ctx->n_entries - 1];
+			char *joined = xasprintf("%s%s%s", e->value, *e->value ? " " : "", t);
+			free(e->value);
+			e->value = joined;
+		}
+		goto blank;
+	}
+	if (*t == '[') {
+		char *end = strchr(t, ']');
+		ctx->continuable = false;
+		if (!end) {
+			errlist_add(ctx->el, "%s:%d: section header without ']'",
+				    ctx->file, ctx->lineno);
+			goto blank;
+		}
+		*end = '\0';
+		ctx->section = SEC_UNKNOWN;
+		for (int s = SEC_SERVICE; s <= SEC_INSTALL; s++)
+			if (strcmp(t + 1, section_names[s]) == 0)
+				ctx->section = (enum section)s;
+		if (ctx->section == SEC_UNKNOWN)
+			errlist_add(ctx->el, "%s:%d: unknown section [%s]", ctx->file,
+				    ctx->lineno, t + 1);
+		goto blank;
+	}
+	if (!strpbrk(t, "=:")) {
+		errlist_add(ctx->el, "%s:%d: expected 'key = value'", ctx->file,
+			    ctx->lineno);
+		ctx->continuable = false;
+		goto blank;
+	}
+	ctx->continuable = true;
+	snprintf(str, (size_t)num, "%s\n", t);
+	return str;
+blank:
+	snprintf(str, (size_t)num, "\n");
+	return str;
+}
+
+static int ini_key_handler(void *user, const char *section, const char *name,
+		       const char *value)
+{
+	struct parse_ctx *ctx = user;
+	struct entry *e;
+
+	(void)section; /* the reader tracks sections, so unknown ones are known */
+	if (ctx->section == SEC_UNKNOWN)
+		return 1;
+	if (ctx->section == SEC_NONE) {
+		errlist_add(ctx->el, "%s:%d: key '%s' outside of any section",
+			    ctx->file, ctx->lineno, name);
+		return 1;
+	}
+	for (size_t i = 0; i < ctx->n_entries; i++) {
+		e = &ctx->entries[i];
+		if (e->section == ctx->section && strcmp(e->key, name) == 0) {
+			errlist_add(ctx->el, "%s:%d: duplicate key '%s' (first set on line %d)",
+				    ctx->file, ctx->lineno, name, e->line);
+			ctx->continuable = false;
+			return 1;
+		}
+	}
+	if (ctx->n_entries == ctx->cap_entries) {
+		size_t cap = ctx->cap_entries ? ctx->cap_entries * 2 : 16;
+		struct entry *n = realloc(ctx->entries, cap * sizeof(*n));
+		if (!n)
+			return 0;
+		ctx->entries = n;
+		ctx->cap_entries = cap;
+	}
+	e = &ctx->entries[ctx->n_entries++];
+	e->section = ctx->section;
+	e->key = xstrdup(name);
+	e->value = xstrdup(value);
+	e->line = ctx->lineno;
+	return 1;
+}
+
+/* Validation of one value; each returns 0 or adds an error and returns -1. */
+#define BAD(fmt, ...) \
+	(errlist_add(el, "%s:%d: " fmt, file, e->line, __VA_ARGS__), -1)
+
+static int set_abs_path(char **slot, const struct entry *e, const char *file,
+			struct errlist *el)
+{
+	if (e->value[0] != '/')
+		return BAD("%s must be an absolute path, not '%s'", e->key, e->value);
+	free(*slot);
+	*slot = xstrdup(e->value);
+	return 0;
+}
+
+static int set_output(struct output *out, const struct entry *e, bool allow_stdout,
+		      const char *file, struct errlist *el)
+{
+	free(out->path);
+	out->path = NULL;
+	if (strcmp(e->value, "null") == 0)
+		out->kind = OUT_NULL;
+	else if (strcmp(e->value, "syslog") == 0)
+		out->kind = OUT_SYSLOG;
+	else if (allow_stdout && strcmp(e->value, "stdout") == 0)
+		out->kind = OUT_STDOUT;
+	else if (e->value[0] == '/') {
+		out->kind = OUT_FILE;
+		out->path = xstrdup(e->value);
+	} else
+		return BAD("%s must be an absolute path, null, syslog%s; not '%s'", e->key,
+			   allow_stdout ? " or stdout" : "", e->value);
+	return 0;
+}
+
+static int set_seconds(double *slot, const struct entry *e, const char *file,
+		       struct errlist *el)
+{
+	if (parse_seconds(e->value, slot) < 0)
+		return BAD("%s must be a number of seconds, not '%s'", e->key, e->value);
+	return 0;
+}
+
+static int set_int(int *slot, long min, long max, const struct entry *e,
+		   const char *file, struct errlist *el)
+{
+	long v;
+
+	if (parse_int(e->value, min, max, &v) < 0)
+		return BAD("%s must be a whole number from %ld to %ld, not '%s'", e->key,
+			   min, max, e->value);
+	*slot = (int)v;
+	return 0;
+}
+
+static int set_limit(struct service *svc, const struct entry *e, const char *file,
+		     struct errlist *el)
+{
+	char *copy = xstrdup(e->value), *colon = strchr(copy, ':');
+	uint64_t v[2];
+	const char *parts[2] = {copy, colon ? colon + 1 : copy};
+	int rc = 0;
+
+	if (colon)
+		*colon = '\0';
+	for (int i = 0; i < 2; i++) {
+		long n;
+		if (strcmp(parts[i], "infinity") == 0)
+			v[i] = UINT64_MAX;
+		else if (parse_int(parts[i], 0, 1L << 30, &n) == 0)
+			v[i] = (uint64_t)n;
+		else
+			rc = -1;
+	}
+	if (rc == 0 && v[0] > v[1])
+		rc = -1;
+	free(copy);
+	if (rc < 0)
+		return BAD("limit_nofile must be N, SOFT:HARD or infinity (soft <= hard), not '%s'",
+			   e->value);
+	svc->nofile_set = true;
+	svc->nofile_soft = v[0];
+	svc->nofile_hard = v[1];
+	return 0;
+}
+
+static int set_exit_codes(struct service *svc, const struct entry *e,
+			  const char *file, struct errlist *el)
+{
+	char *copy = xstrdup(e->value), *save = NULL, *tok;
+	int rc = 0;
+
+	memset(svc->success_codes, 0, sizeof(svc->success_codes));
+	for (tok = strtok_r(copy, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+		long n;
+		if (parse_int(tok, 0, 255, &n) < 0) {
+			rc = BAD("success_exit_codes: '%s' is not an exit code 0..255", tok);
+			break;
+		}
+		svc->success_codes[n] = 1;
+	}
+	free(copy);
+	return rc;
+}
+
+static int set_service_key(struct service *svc, const struct entry *e,
+			   const char *file, struct errlist *el)
+{
+	const char *k = e->key, *v = e->value;
+	const char *why;
+
+	if (strcmp(k, "description") == 0) {
+		free(svc->description);
+		svc->description = xstrdup(v);
+	} else if (strcmp(k, "exec") == 0) {
+		free(svc->exec_line);
+		svc->exec_line = xstrdup(v);
+		strv_free(&svc->argv);
+		if (argv_split(v, &svc->argv, &why) < 0)
+			return BAD("exec: %s", why);
+		if (strchr(svc->argv.v[0], '/') && svc->argv.v[0][0] != '/')
+			return BAD("exec: the program must be an absolute path or a bare name, not '%s'",
+				   svc->argv.v[0]);
+	} else if (strcmp(k, "type") == 0) {
+		if (strcmp(v, "simple") == 0)
+			svc->type = TYPE_SIMPLE;
+		else if (strcmp(v, "forking") == 0)
+			svc->type = TYPE_FORKING;
+		else
+			return BAD("type must be simple or forking, not '%s'", v);
+	} else if (strcmp(k, "pidfile") == 0) {
+		if (!*v)
+			return 0;
+		svc->pidfile_configured = true;
+		return set_abs_path(&svc->pidfile, e, file, el);
+	} else if (strcmp(k, "user") == 0) {
+		struct passwd *pw;
+		if (!*v)
+			return 0;
+		pw = getpwnam(v);
+		if (!pw)
+			return BAD("unknown user '%s'", v);
+		free(svc->user);
+		svc->user = xstrdup(v);
+		svc->uid = pw->pw_uid;
+		svc->set_user = true;
+		if (!svc->set_group)
+			svc->gid = pw->pw_gid;
+	} else if (strcmp(k, "group") == 0) {
+		struct group *gr;
+		if (!*v)
+			return 0;
+		gr = getgrnam(v);
+		if (!gr)
+			return BAD("unknown group '%s'", v);
+		free(svc->group);
+		svc->group = xstrdup(v);
+		svc->gid = gr->gr_gid;
+		svc->set_group = true;
+	} else if (strcmp(k, "directory") == 0) {
+		return set_abs_path(&svc->directory, e, file, el);
+	} else if (strcmp(k, "umask") == 0) {
+		char *end;
+		unsigned long m = strtoul(v, &end, 8);
+		if (!*v || *end || m > 0777)
+			return BAD("umask must be octal 000..777, not '%s'", v);
+		svc->umask = (mode_t)m;
+	} else if (strcmp(k, "nice") == 0) {
+		return set_int(&svc->nice, -20, 19, e, file, el);
+	} else if (strcmp(k, "limit_nofile") == 0) {
+		if (!*v)
+			return 0;
+		return set_limit(svc, e, file, el);
+	} else if (strcmp(k, "environment_file") == 0) {
+		if (!*v)
+			return 0;
+		svc->environment_file_optional = v[0] == '-';
+		if (v[svc->environment_file_optional] != '/')
+			return BAD("environment_file must be an absolute path, not '%s'", v);
+		free(svc->environment_file);
+		svc->environment_file = xstrdup(v + svc->environment_file_optional);
+	} else if (strcmp(k, "stdout") == 0) {
+		if (!*v)
+			return 0;
+		return set_output(&svc->out, e, false, file, el);
+	} else if (strcmp(k, "stderr") == 0) {
+		if (!*v)
+			return 0;
+		return set_output(&svc->err, e, true, file, el);
+	} else if (strcmp(k, "log_max_bytes") == 0) {
+		if (parse_size(v, &svc->log_max_bytes) < 0)
+			return BAD("log_max_bytes must be a size like 10M, not '%s'", v);
+		svc->log_max_bytes_set = true;
+	} else if (strcmp(k, "log_backups") == 0) {
+		return set_int(&svc->log_backups, 0, 100, e, file, el);
+	} else if (strcmp(k, "ready_seconds") == 0) {
+		return set_seconds(&svc->ready_seconds, e, file, el);
+	} else if (strcmp(k, "start_timeout") == 0) {
+		return set_seconds(&svc->start_timeout, e, file, el);
+	} else if (strcmp(k, "stop_timeout") == 0) {
+		return set_seconds(&svc->stop_timeout, e, file, el);
+	} else if (strcmp(k, "stop_signal") == 0) {
+		svc->stop_signal = signal_from_name(v);
+		if (!svc->stop_signal)
+			return BAD("stop_signal: unknown signal '%s'", v);
+	} else if (strcmp(k, "reload_signal") == 0) {
+		if (strcmp(v, "none") == 0 || !*v) {
+			svc->reload_signal = 0;
+			return 0;
+		}
+		svc->reload_signal = signal_from_name(v);
+		if (!svc->reload_signal)
+			return BAD("reload_signal: unknown signal '%s' (or none)", v);
+	} else if (strcmp(k, "kill_mode") == 0) {
+		if (strcmp(v, "group") == 0)
+			svc->kill_mode = KILL_GROUP;
+		else if (strcmp(v, "process") == 0)
+			svc->kill_mode = KILL_PROCESS;
+		else
+			return BAD("kill_mode must be group or process, not '%s'", v);
+	} else if (strcmp(k, "restart") == 0) {
+		if (strcmp(v, "no") == 0)
+			svc->restart = RESTART_NO;
+		else if (strcmp(v, "on-failure") == 0)
+			svc->restart = RESTART_ON_FAILURE;
+		else if (strcmp(v, "always") == 0)
+			svc->restart = RESTART_ALWAYS;
+		else
+			return BAD("restart must be no, on-failure or always, not '%s'", v);
+	} else if (strcmp(k, "restart_delay") == 0) {
+		return set_seconds(&svc->restart_delay, e, file, el);
+	} else if (strcmp(k, "restart_max") == 0) {
+		return set_int(&svc->restart_max, 0, 1000, e, file, el);
+	} else if (strcmp(k, "success_exit_codes") == 0) {
+		return set_exit_codes(svc, e, file, el);
+	} else {
+		return BAD("unknown key '%s' in [service]", k);
+	}
+	return 0;
+}
+
+static int set_install_key(struct service *svc, const struct entry *e,
+			   const char *file, struct errlist *el)
+{
+	const char *k = e->key, *v = e->value;
+
+	if (strcmp(k, "runlevels") == 0) {
+		if (!*v || strspn(v, "0123456S") != strlen(v))
+			return BAD("runlevels must be digits 0-6 (and S), not '%s'", v);
+		free(svc->runlevels);
+		svc->runlevels = xstrdup(v);
+	} else if (strcmp(k, "start_priority") == 0) {
+		return set_int(&svc->start_priority, 0, 99, e, file, el);
+	} else if (strcmp(k, "stop_priority") == 0) {
+		return set_int(&svc->stop_priority, 0, 99, e, file, el);
+	} else if (strcmp(k, "requires") == 0 || strcmp(k, "should") == 0) {
+		char **slot = k[0] == 'r' ? &svc->requires : &svc->should;
+		for (const char *p = v; *p; p++)
+			if (!isalnum((unsigned char)*p) && !strchr(" \t$_.@+-", *p))
+				return BAD("%s: '%c' is not allowed in a facility or service name",
+					   k, *p);
+		free(*slot);
+		*slot = xstrdup(v);
+	} else {
+		return BAD("unknown key '%s' in [install]", k);
+	}
+	return 0;
+}
+
+static int set_environment_key(struct service *svc, const struct entry *e,
+			       const char *file, struct errlist *el)
+{
+	const char *k = e->key;
+
+	if (!(isalpha((unsigned char)k[0]) || k[0] == '_'))
+		return BAD("'%s' is not a valid environment variable name", k);
+	for (const char *p = k; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_')
+			return BAD("'%s' is not a valid environment variable name", k);
+	strv_push_owned(&svc->environment, xasprintf("%s=%s", k, e->value));
+	return 0;
+}
+
+static void set_defaults(struct service *svc, const struct globalconf *gc,
+			 const char *name)
+{
+	svc->name = xstrdup(name);
+	svc->type = TYPE_SIMPLE;
+	svc->uid = getuid();
+	svc->gid = getgid();
+	svc->directory = xstrdup("/");
+	svc->umask = 022;
+	svc->out.kind = OUT_FILE;
+	svc->err.kind = OUT_STDOUT;
+	svc->log_max_bytes = 10ULL << 20;
+	svc->log_backups = 5;
+	svc->ready_seconds = gc->ready_seconds;
+	svc->start_timeout = gc->start_timeout;
+	svc->stop_signal = SIGTERM;
+	svc->stop_timeout = gc->stop_timeout;
+	svc->kill_mode = KILL_GROUP;
+	svc->reload_signal = SIGHUP;
+	svc->restart = RESTART_NO;
+	svc->restart_delay = 1;
+	svc->restart_max = 5;
+	svc->success_codes[0] = 1;
+	svc->runlevels = xstrdup("2345");
+	svc->start_priority = 50;
+	svc->stop_priority = 50;
+	svc->requires = xstrdup("$local_fs $remote_fs $syslog");
+	svc->should = xstrdup("");
+	svc->pidfile = xasprintf("%s/%s.pid", gc->run_dir, name);
+	svc->state_path = xasprintf("%s/%s.state", gc->run_dir, name);
+	svc->lock_path = xasprintf("%s/%s.lock", gc->run_dir, name);
+	svc->log_path = xasprintf("%s/%s.log", gc->log_dir, name);
+}
+
+/* Loads and validates services_dir/NAME.ini. Returns 0, or -1 with every
+ * problem in el (errno ENOENT when the file does not exist). */
+int service_load(struct service *svc, const struct globalconf *gc,
+		 const char *name, struct errlist *el)
+{
+	struct parse_ctx ctx = {0};
+	struct stat st;
+	size_t before = el->msgs.n;
+	char *file;
+	int rc;
+
+	memset(svc, 0, sizeof(*svc));
+	set_defaults(svc, gc, name);
+	file = xasprintf("%s/%s.ini", gc->services_dir, name);
+	svc->ini_path = file;
+	ctx.fp = fopen(file, "re");
+	if (!ctx.fp) {
+		int saved = errno;
+		if (errno == ENOENT)
+			errlist_add(el, "%s: no such service (%s: %s)", name, file,
+				    strerror(errno));
+		else
+			errlist_add(el, "%s: %s", file, strerror(errno));
+		errno = saved;
+		return -1;
+	}
+	if (fstat(fileno(ctx.fp), &st) < 0 || file_trusted(file, &st, el) < 0) {
+		fclose(ctx.fp);
+		errno = EPERM;
+		return -1;
+	}
+	ctx.file = file;
+	ctx.el = el;
+	rc = ini_parse_stream(ini_line_reader, &ctx, ini_key_handler, &ctx);
+	if (rc > 0 && el->msgs.n == before)
+		errlist_add(el, "%s:%d: syntax error", file, rc);
+	else if (rc < 0)
+		errlist_add(el, "%s: cannot parse (%s)", file,
+			    rc == -2 ? "out of memory" : "read error");
+	fclose(ctx.fp);
+	free(ctx.buf);
+
+	/* [service] first so that user= sets the default group before group=. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < ctx.n_entries; i++) {
+			struct entry *e = &ctx.entries[i];
+			bool first = strcmp(e->key, "user") == 0 && e->section == SEC_SERVICE;
+			if ((pass == 0) != first)
+				continue;
+			if (e->section == SEC_SERVICE)
+				set_service_key(svc, e, file, el);
+			else if (e->section == SEC_INSTALL)
+				set_install_key(svc, e, file, el);
+			else if (e->section == SEC_ENVIRONMENT)
+				set_environment_key(svc, e, file, el);
+		}
+	for (size_t i = 0; i < ctx.n_entries; i++) {
+		free(ctx.entries[i].key);
+		free(ctx.entries[i].value);
+	}
+	free(ctx.entries);
+
+	if (!svc->exec_line)
+		errlist_add(el, "%s: [service] has no exec = line", file);
+	if (svc->type == TYPE_FORKING && !svc->pidfile_configured)
+		errlist_add(el, "%s: type = forking needs pidfile = (the file the program writes)",
+			    file);
+	if (!svc->description)
+		svc->description = xstrdup(name);
+	return el->msgs.n == before ? 0 : -1;
+}
+
+/* Until the monitor process exists, these keys cannot be honoured, and
+ * pretending would be worse than refusing. */
+const char *service_unsupported(const struct service *svc)
+{
+	if (svc->type == TYPE_FORKING)
+		return "type = forking";
+	if (svc->restart != RESTART_NO)
+		return "restart = on-failure/always";
+	if (svc->out.kind == OUT_SYSLOG || svc->err.kind == OUT_SYSLOG)
+		return "output to syslog";
+	if (svc->log_max_bytes_set && svc->log_max_bytes > 0)
+		return "log_max_bytes (log rotation)";
+	return NULL;
+}
+
+void service_free(struct service *svc)
+{
+	free(svc->name);
+	free(svc->ini_path);
+	free(svc->description);
+	free(svc->exec_line);
+	strv_free(&svc->argv);
+	free(svc->pidfile);
+	free(svc->user);
+	free(svc->group);
+	free(svc->directory);
+	free(svc->environment_file);
+	free(svc->out.path);
+	free(svc->err.path);
+	strv_free(&svc->environment);
+	free(svc->runlevels);
+	free(svc->requires);
+	free(svc->should);
+	free(svc->state_path);
+	free(svc->lock_path);
+	free(svc->log_path);
+	memset(svc, 0, sizeof(*svc));
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Names of every NAME.ini in services_dir, sorted. */
+int service_list(const struct globalconf *gc, struct strv *names)
+{
+	DIR *d = opendir(gc->services_dir);
+	struct dirent *de;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		char *name;
+		if (len <= 4 || strcmp(de->d_name + len - 4, ".ini") != 0)
+			continue;
+		name = xstrdup(de->d_name);
+		name[len - 4] = '\0';
+		if (service_name_valid(name))
+			strv_push_owned(names, name);
+		else
+			free(name);
+	}
+	closedir(d);
+	if (names->n > 1)
+		qsort(names->v, names->n, sizeof(char *), name_cmp);
+	return 0;
+}
