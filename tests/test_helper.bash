@@ -1,0 +1,116 @@
+# Shared set-up for the bats tests. Every test gets its own sandbox under
+# $BATS_TEST_TMPDIR: its own svcctl.conf, services, run, log, init.d and rc
+# directories. Teardown kills, by PID, every process the test started.
+# shellcheck shell=bash
+
+TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+: "${SVCCTL:=$TOP/build/check/svcctl}"
+: "${PROGS:=$TOP/build/check/progs}"
+export SVCCTL PROGS
+
+sandbox_setup() {
+	SB=$BATS_TEST_TMPDIR/sb
+	CONF=$SB/svcctl.conf
+	mkdir -p "$SB/services"
+	cat >"$CONF" <<-EOF
+		services_dir = "$SB/services"
+		run_dir = "$SB/run"
+		log_dir = "$SB/log"
+		initd_dir = "$SB/init.d"
+		rc_dir = "$SB/rc"
+		ready_seconds = 0.3
+		stop_timeout = 5
+	EOF
+	: >"$BATS_TEST_TMPDIR/pids"
+}
+
+# svcctl with the sandbox config
+sv() {
+	"$SVCCTL" -c "$CONF" "$@"
+}
+
+# make_service NAME LINE...: writes services/NAME.ini with a [service]
+# section holding the given lines
+make_service() {
+	local name=$1
+	shift
+	{
+		echo "[service]"
+		printf '%s\n' "$@"
+	} >"$SB/services/$name.ini"
+}
+
+pid_of() {
+	cat "$SB/run/$1.pid"
+}
+
+# remember a PID this test started by other means, for teardown
+track_pid() {
+	echo "$1" >>"$BATS_TEST_TMPDIR/pids"
+}
+
+# the state letter from /proc/PID/stat; empty when the process is gone
+proc_state() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	stat=${stat##*) }
+	echo "${stat%% *}"
+}
+
+# alive and not a zombie
+is_alive() {
+	case "$(proc_state "$1")" in
+	"" | Z | X) return 1 ;;
+	*) return 0 ;;
+	esac
+}
+
+is_dead() {
+	! is_alive "$1"
+}
+
+# wait_until CMD...: bounded poll, 5 s at most, no bare sleeps in tests
+wait_until() {
+	local i
+	for i in $(seq 1 250); do
+		"$@" && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# kill a PID and its process group, if it is still the process we started
+kill_pid() {
+	local pid=$1
+	[ -n "$pid" ] || return 0
+	kill -KILL -- "-$pid" 2>/dev/null || true
+	kill -KILL "$pid" 2>/dev/null || true
+}
+
+sandbox_teardown() {
+	local f pid want got
+	# processes svcctl started: only those whose start time matches the
+	# state file, so a test that planted a foreign PID never kills it
+	for f in "$SB"/run/*.state; do
+		[ -f "$f" ] || continue
+		pid=$(sed -n 's/^pid=//p' "$f")
+		want=$(sed -n 's/^starttime=//p' "$f")
+		got=$(awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$pid/stat" 2>/dev/null || true)
+		[ -n "$pid" ] && [ "$want" = "$got" ] && kill_pid "$pid"
+	done
+	while read -r pid; do
+		kill_pid "$pid"
+	done <"$BATS_TEST_TMPDIR/pids"
+}
+
+setup() {
+	sandbox_setup
+}
+
+teardown() {
+	sandbox_teardown
+}
