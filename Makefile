@@ -17,14 +17,14 @@ WERROR  ?= -Werror
 WARN     = -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-result
 CFLAGS  ?= -O2 -g
-CPPFLAGS += -DSVCCTL_VERSION='"$(VERSION)"'
+CPPFLAGS += -DSVCCTL_VERSION='"$(VERSION)"' -DSYSCONFDIR='"$(SYSCONFDIR)"'
 ALL_CFLAGS = -std=c11 $(WARN) $(WERROR) $(CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -linih -lconfuse)
 
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=undefined
 
-LIB_SRC = src/argv.c src/cmd.c src/conf.c src/ident.c src/log.c src/pidfile.c \
+LIB_SRC = src/argv.c src/cmd.c src/conf.c src/ident.c src/initscript.c src/log.c src/pidfile.c \
           src/proc.c src/service.c src/spawn.c src/stop.c src/util.c
 SRC     = src/main.c $(LIB_SRC)
 HDR     = src/svcctl.h
@@ -32,7 +32,7 @@ HDR     = src/svcctl.h
 BUILD   = build
 CHECK   = build/check
 
-.PHONY: all deps deps-check demo demo-stop check unit bats lint install uninstall clean bench
+.PHONY: all deps deps-check demo demo-stop check lint initscript install uninstall clean bench
 
 all: $(BUILD)/svcctl
 
@@ -78,17 +78,34 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--std=c11 --inline-suppr --suppress=missingIncludeSystem -Isrc $(SRC)
 	clang-tidy --quiet $(SRC) -- -std=c11 -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-	shellcheck tests/run tests/demo tests/install-deps .ci/run
+	shellcheck tests/run tests/demo tests/install-deps tests/gen-initscript .ci/run tests/*.bash
 	shellcheck -s sh init.d/daemon-script
+	mandoc -Tlint -Wwarning docs/svcctl.8
 
 bench: $(BUILD)/svcctl
 	SVCCTL=$(abspath $(BUILD)/svcctl) tests/bench/run
 
+# init.d/daemon-script is the generated script of the example service with
+# the default installed paths; regenerate it after changing the generator.
+initscript: $(BUILD)/svcctl
+	tests/gen-initscript $(BUILD)/svcctl > init.d/daemon-script.tmp
+	mv init.d/daemon-script.tmp init.d/daemon-script
+	chmod 0755 init.d/daemon-script
+
 install: $(BUILD)/svcctl
 	install -D -m 0755 $(BUILD)/svcctl $(DESTDIR)$(SBINDIR)/svcctl
+	install -D -m 0644 docs/svcctl.8 $(DESTDIR)$(MANDIR)/man8/svcctl.8
+	sed 's|"/etc/svcctl/services"|"$(SYSCONFDIR)/svcctl/services"|' \
+		etc/svcctl/svcctl.conf > $(BUILD)/svcctl.conf
+	install -D -m 0644 $(BUILD)/svcctl.conf $(DESTDIR)$(SYSCONFDIR)/svcctl/svcctl.conf
+	install -D -m 0644 etc/svcctl/services/daemon-script.ini \
+		$(DESTDIR)$(SYSCONFDIR)/svcctl/services/daemon-script.ini
+	tests/gen-initscript $(BUILD)/svcctl $(SBINDIR) $(SYSCONFDIR) > $(BUILD)/daemon-script.init
+	install -D -m 0755 $(BUILD)/daemon-script.init $(DESTDIR)$(SYSCONFDIR)/init.d/daemon-script
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/svcctl
+	rm -f $(DESTDIR)$(SBINDIR)/svcctl $(DESTDIR)$(MANDIR)/man8/svcctl.8 \
+		$(DESTDIR)$(SYSCONFDIR)/init.d/daemon-script
 
 clean:
 	rm -rf $(BUILD)

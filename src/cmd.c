@@ -629,7 +629,17 @@ int cmd_status(struct cmdctx *c, const char *name)
 		return STATUS_UNKNOWN;
 	}
 	rc = status_code(id.ident);
-	if (verbosity > 0) {
+	if (verbosity > 0 && c->brief) {
+		/* the one line LSB tools and Ansible read: never "stop" when running */
+		if (id.ident == IDENT_RUNNING)
+			printf("%s is running (pid %d)\n", name, (int)id.pid);
+		else if (id.ident == IDENT_NONE)
+			printf("%s is not running\n", name);
+		else if (id.ident == IDENT_UNTRUSTED)
+			printf("%s status is unknown: %s\n", name, id.why);
+		else
+			printf("%s is dead but pid file exists\n", name);
+	} else if (verbosity > 0) {
 		gather(&id, &f);
 		if (c->json)
 			print_json(&svc, &id, &f);
@@ -795,4 +805,81 @@ int cmd_each(struct cmdctx *c, action_fn fn, const struct strv *names)
 	free(pids);
 	free(codes);
 	return rc;
+}
+
+static char *render_for(struct cmdctx *c, const struct service *svc)
+{
+	char *self = c->script_svcctl ? xstrdup(c->script_svcctl)
+				      : realpath("/proc/self/exe", NULL);
+	char *text;
+
+	if (!self)
+		self = xstrdup("/usr/local/sbin/svcctl");
+	text = initscript_render(svc, self, c->script_config ? c->script_config : c->gc.path);
+	free(self);
+	return text;
+}
+
+int cmd_initscript(struct cmdctx *c, const char *name)
+{
+	struct service svc;
+	char *text;
+	int rc = load(c, name, &svc, EXIT_NOTCONFIGURED);
+
+	if (rc)
+		return rc;
+	text = render_for(c, &svc);
+	service_free(&svc);
+	if (!text) {
+		msg_error(name, "cannot render the init script: %s", strerror(errno));
+		return EXIT_FAILED;
+	}
+	fputs(text, stdout);
+	free(text);
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAILED;
+}
+
+int cmd_enable(struct cmdctx *c, const char *name)
+{
+	struct service svc;
+	const char *why;
+	char *text;
+	int rc = load(c, name, &svc, EXIT_NOTCONFIGURED);
+
+	if (rc)
+		return rc;
+	text = render_for(c, &svc);
+	if (!text || initscript_enable(&c->gc, &svc, text, &why) < 0) {
+		int saved = errno;
+		msg_error(name, "%s/%s: %s", c->gc.initd_dir, name,
+			  text ? why : strerror(saved));
+		rc = errno_exit(saved);
+	} else {
+		msg_info("%s: enabled (%s/%s, runlevels %s)\n", name, c->gc.initd_dir, name,
+			 svc.runlevels);
+	}
+	free(text);
+	service_free(&svc);
+	return rc;
+}
+
+int cmd_disable(struct cmdctx *c, const char *name)
+{
+	const char *why;
+
+	if (initscript_disable(&c->gc, name, &why) < 0) {
+		int saved = errno;
+		msg_error(name, "%s/%s: %s", c->gc.initd_dir, name, why);
+		return errno_exit(saved);
+	}
+	msg_info("%s: disabled\n", name);
+	return EXIT_OK;
+}
+
+int cmd_is_enabled(struct cmdctx *c, const char *name)
+{
+	bool enabled = initscript_is_enabled(&c->gc, name);
+
+	msg_info("%s\n", enabled ? "enabled" : "disabled");
+	return enabled ? EXIT_OK : EXIT_FAILED;
 }

@@ -13,6 +13,10 @@
 
 #include "svcctl.h"
 
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
 /* libconfuse has no user pointer for its error callback; parsing is not
  * re-entrant anyway, so the list being filled lives here for the duration. */
 static struct errlist *parse_errors;
@@ -50,7 +54,7 @@ static char *default_config_path(void)
 	const char *xdg = getenv("XDG_CONFIG_HOME");
 
 	if (geteuid() == 0)
-		return xstrdup("/etc/svcctl/svcctl.conf");
+		return xstrdup(SYSCONFDIR "/svcctl/svcctl.conf");
 	if (xdg && xdg[0] == '/')
 		return xasprintf("%s/svcctl/svcctl.conf", xdg);
 	return xasprintf("%s/.config/svcctl/svcctl.conf", home_dir());
@@ -59,7 +63,7 @@ static char *default_config_path(void)
 static void set_defaults(struct globalconf *gc)
 {
 	if (geteuid() == 0) {
-		gc->services_dir = xstrdup("/etc/svcctl/services");
+		gc->services_dir = xstrdup(SYSCONFDIR "/svcctl/services");
 		gc->run_dir = xstrdup("/run/svcctl");
 		gc->log_dir = xstrdup("/var/log/svcctl");
 	} else {
@@ -237,8 +241,12 @@ int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 	gc->ready_seconds = cfg_getfloat(cfg, "ready_seconds");
 	gc->start_timeout = cfg_getfloat(cfg, "start_timeout");
 	if (el->msgs.n == 0) {
-		gc->path = file;
-		file = NULL;
+		/* absolute, because init scripts embed it and run from / */
+		gc->path = realpath(file, NULL);
+		if (!gc->path) {
+			gc->path = file;
+			file = NULL;
+		}
 		rc = 0;
 	}
 out:

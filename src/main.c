@@ -34,10 +34,10 @@ static const struct action {
 	{"status", cmd_status, A_ALL | A_NONE_IS_ALL, "show state (all services: one line each)"},
 	{"check", cmd_check, A_ALL | A_NONE_IS_ALL, "validate the configuration"},
 	{"logs", cmd_logs, 0, "print the log tail (-n N, -f)"},
-	{"initscript", NULL, 0, "print an LSB init script"},
-	{"enable", NULL, 0, "install the init script and rc links"},
-	{"disable", NULL, 0, "remove them"},
-	{"is-enabled", NULL, 0, "exit 0 if enabled"},
+	{"initscript", cmd_initscript, 0, "print an LSB init script"},
+	{"enable", cmd_enable, 0, "install the init script and rc links"},
+	{"disable", cmd_disable, 0, "remove them"},
+	{"is-enabled", cmd_is_enabled, 0, "exit 0 if enabled at boot"},
 };
 
 static const struct action *find_action(const char *word)
@@ -63,6 +63,9 @@ static void usage(FILE *f)
 		"  -v, --verbose      say more\n"
 		"  -a, --all          every service (start, stop, restart, status, check)\n"
 		"      --json         status as one JSON object per service\n"
+		"      --brief        status: one line, as LSB init scripts print it\n"
+		"      --script-svcctl PATH, --script-config PATH\n"
+		"                     initscript/enable: the svcctl and config the script runs\n"
 		"  -n, --lines N      logs: how many lines (default 10)\n"
 		"  -f, --follow       logs: keep printing new lines\n"
 		"\n"
@@ -108,6 +111,9 @@ int main(int argc, char **argv)
 		{"json", no_argument, NULL, 'J'},
 		{"lines", required_argument, NULL, 'n'},
 		{"follow", no_argument, NULL, 'f'},
+		{"brief", no_argument, NULL, 'B'},
+		{"script-svcctl", required_argument, NULL, 'S'},
+		{"script-config", required_argument, NULL, 'C'},
 		{NULL, 0, NULL, 0},
 	};
 	struct cmdctx c = {.lines = 10};
@@ -130,6 +136,9 @@ int main(int argc, char **argv)
 		case 'a': c.all = true; break;
 		case 'J': c.json = true; break;
 		case 'f': c.follow = true; break;
+		case 'B': c.brief = true; break;
+		case 'S': c.script_svcctl = optarg; break;
+		case 'C': c.script_config = optarg; break;
 		case 'n':
 			if (parse_int(optarg, 0, 1000000, &n) < 0)
 				return usage_error("-n: '%s' is not a line count", optarg);
@@ -185,6 +194,7 @@ int main(int argc, char **argv)
 			msg_error(NULL, "%s", el.msgs.v[i]);
 		errlist_free(&el);
 		strv_free(&names);
+		conf_free(&c.gc);
 		return act->fn == cmd_status ? STATUS_UNKNOWN : EXIT_NOTCONFIGURED;
 	}
 	errlist_free(&el);

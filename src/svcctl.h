@@ -243,13 +243,28 @@ int stop_process(pid_t pid, int pidfd, int sig, double timeout, bool group,
 		 enum stop_result *res);
 int signal_process(pid_t pid, int pidfd, int sig, bool group);
 
+/* init scripts and boot registration (initscript.c) */
+enum registrar { REG_LINKS, REG_CHKCONFIG, REG_UPDATE_RC_D };
+
+char *initscript_render(const struct service *svc, const char *svcctl_path,
+			const char *config_path);
+int initscript_owned(const char *path);
+enum registrar initscript_registrar(const struct globalconf *gc);
+int initscript_enable(const struct globalconf *gc, const struct service *svc,
+		      const char *text, const char **why);
+int initscript_disable(const struct globalconf *gc, const char *name, const char **why);
+bool initscript_is_enabled(const struct globalconf *gc, const char *name);
+
 /* actions (cmd.c): each returns the exit code */
 struct cmdctx {
 	struct globalconf gc;
 	bool json;
 	bool all;
 	bool follow;
+	bool brief;
 	int lines;
+	const char *script_svcctl;  /* initscript: svcctl path to embed */
+	const char *script_config;  /* initscript: config path to embed */
 };
 
 typedef int (*action_fn)(struct cmdctx *c, const char *name);
@@ -264,6 +279,10 @@ int cmd_status(struct cmdctx *c, const char *name);
 int cmd_status_list(struct cmdctx *c, const struct strv *names);
 int cmd_check(struct cmdctx *c, const char *name);
 int cmd_logs(struct cmdctx *c, const char *name);
+int cmd_initscript(struct cmdctx *c, const char *name);
+int cmd_enable(struct cmdctx *c, const char *name);
+int cmd_disable(struct cmdctx *c, const char *name);
+int cmd_is_enabled(struct cmdctx *c, const char *name);
 int cmd_each(struct cmdctx *c, action_fn fn, const struct strv *names);
 
 /* small utilities (util.c) */

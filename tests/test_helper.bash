@@ -24,6 +24,26 @@ sandbox_setup() {
 	: >"$BATS_TEST_TMPDIR/pids"
 }
 
+# A sandbox that other users can reach, for tests that run svcctl as nobody:
+# $BATS_TEST_TMPDIR's parents are private to root. The config stays root's
+# (root refuses config files other users can write); run and log dirs are
+# nobody's, so a non-root svcctl can work there.
+sandbox_for_nobody() {
+	SB=$(mktemp -d /tmp/svcctl-test.XXXXXX)
+	echo "$SB" >"$BATS_TEST_TMPDIR/public-sandbox"
+	chmod 0755 "$SB"
+	CONF=$SB/svcctl.conf
+	mkdir -p "$SB/services"
+	sed "s|$BATS_TEST_TMPDIR/sb|$SB|g" "$BATS_TEST_TMPDIR/sb/svcctl.conf" >"$CONF"
+	mkdir -p "$SB/run" "$SB/log"
+	chown nobody:nogroup "$SB/run" "$SB/log"
+}
+
+# run a command as nobody, without any privilege left
+as_nobody() {
+	setpriv --reuid=nobody --regid=nogroup --clear-groups --reset-env "$@"
+}
+
 # svcctl with the sandbox config
 sv() {
 	"$SVCCTL" -c "$CONF" "$@"
@@ -105,6 +125,9 @@ sandbox_teardown() {
 	while read -r pid; do
 		kill_pid "$pid"
 	done <"$BATS_TEST_TMPDIR/pids"
+	if [ -f "$BATS_TEST_TMPDIR/public-sandbox" ]; then
+		rm -rf "$(cat "$BATS_TEST_TMPDIR/public-sandbox")"
+	fi
 }
 
 setup() {
