@@ -174,6 +174,7 @@ int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 	struct stat st;
 	cfg_t *cfg;
 	char *file, *dircopy, *base;
+	size_t before = el->msgs.n;
 	int rc = -1;
 
 	memset(gc, 0, sizeof(*gc));
@@ -215,7 +216,7 @@ int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 		errlist_add(el, "%s: %s", file, strerror(errno));
 		goto out;
 	default:
-		if (el->msgs.n == 0)
+		if (el->msgs.n == before)
 			errlist_add(el, "%s: parse error", file);
 		goto out;
 	}
@@ -240,7 +241,7 @@ int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 	gc->stop_timeout = cfg_getfloat(cfg, "stop_timeout");
 	gc->ready_seconds = cfg_getfloat(cfg, "ready_seconds");
 	gc->start_timeout = cfg_getfloat(cfg, "start_timeout");
-	if (el->msgs.n == 0) {
+	if (el->msgs.n == before) {
 		/* absolute, because init scripts embed it and run from / */
 		gc->path = realpath(file, NULL);
 		if (!gc->path) {

@@ -214,38 +214,40 @@ int state_parse(const char *text, struct state *st)
 {
 	char *copy = xstrdup(text), *save = NULL, *line;
 	unsigned seen = 0;
+	bool bad = false;
 
 	memset(st, 0, sizeof(*st));
-	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (line = strtok_r(copy, "\n", &save); line && !bad;
+	     line = strtok_r(NULL, "\n", &save)) {
 		char *eq = strchr(line, '='), *end;
 		const char *v;
+		long n;
+
 		if (!eq)
 			continue;
 		*eq = '\0';
 		v = eq + 1;
-		errno = 0;
 		if (strcmp(line, "pid") == 0) {
-			long p = strtol(v, &end, 10);
-			if (!*v || *end || p <= 0 || errno)
-				break;
-			st->pid = (pid_t)p;
+			bad = parse_int(v, 1, 0x3fffffff, &n) < 0;
+			st->pid = (pid_t)n;
 			seen |= 1;
 		} else if (strcmp(line, "starttime") == 0) {
+			errno = 0;
 			st->starttime = strtoull(v, &end, 10);
-			if (!*v || *end || errno)
-				break;
+			bad = *v < '0' || *v > '9' || *end || errno;
 			seen |= 2;
 		} else if (strcmp(line, "boot_id") == 0) {
-			if (!*v)
-				break;
+			bad = !*v;
 			copy_field(st->boot_id, sizeof(st->boot_id), v);
 			seen |= 4;
 		} else if (strcmp(line, "monitor_pid") == 0) {
-			st->monitor_pid = (pid_t)strtol(v, NULL, 10);
+			bad = parse_int(v, 0, 0x3fffffff, &n) < 0;
+			st->monitor_pid = (pid_t)n;
 		} else if (strcmp(line, "started_at") == 0) {
 			st->started_at = strtoll(v, NULL, 10);
 		} else if (strcmp(line, "restarts") == 0) {
-			st->restarts = (int)strtol(v, NULL, 10);
+			bad = parse_int(v, 0, 1 << 30, &n) < 0;
+			st->restarts = (int)n;
 		} else if (strcmp(line, "last_exit") == 0) {
 			copy_field(st->last_exit, sizeof(st->last_exit), v);
 		} else if (strcmp(line, "exec") == 0) {
@@ -253,7 +255,7 @@ int state_parse(const char *text, struct state *st)
 		}
 	}
 	free(copy);
-	if (seen != 7) {
+	if (bad || seen != 7) {
 		errno = EINVAL;
 		return -1;
 	}

@@ -169,9 +169,12 @@ static int ini_key_handler(void *user, const char *section, const char *name,
 	struct entry *e;
 
 	(void)section; /* the reader tracks sections, so unknown ones are known */
-	if (ctx->section == SEC_UNKNOWN)
+	if (ctx->section == SEC_UNKNOWN) {
+		ctx->continuable = false;
 		return 1;
+	}
 	if (ctx->section == SEC_NONE) {
+		ctx->continuable = false;
 		errlist_add(ctx->el, "%s:%d: key '%s' outside of any section",
 			    ctx->file, ctx->lineno, name);
 		return 1;

@@ -177,7 +177,7 @@ int parse_seconds(const char *s, double *out)
 	char *end;
 	double v;
 
-	if (!s || !*s || !(isdigit((unsigned char)*s) || *s == '.'))
+	if (!s || !*s || strspn(s, "0123456789.") != strlen(s))
 		return -1;
 	errno = 0;
 	v = strtod(s, &end);

@@ -91,8 +91,8 @@ is_dead() {
 
 # wait_until CMD...: bounded poll, 5 s at most, no bare sleeps in tests
 wait_until() {
-	local i
-	for i in $(seq 1 250); do
+	local _
+	for _ in $(seq 1 250); do
 		"$@" && return 0
 		sleep 0.02
 	done

@@ -1,0 +1,1079 @@
+/* Unit tests for svcctl's pure functions: exec splitting, state files, number
+ * and signal parsing, NAME.ini and svcctl.conf validation. Output is TAP.
+ *
+ * The tests run in a child process whose output the parent collects, so the
+ * plan can come first and a crash, a sanitizer report or a leak found at exit
+ * becomes a failing test instead of a silently short run. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "svcctl.h"
+
+/* ---- a small TAP harness ------------------------------------------------ */
+
+static int tests_run, tests_failed;
+
+static bool vtap(bool ok, const char *file, int line, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
+static bool vtap(bool ok, const char *file, int line, const char *fmt, va_list ap)
+{
+	printf("%s %d - ", ok ? "ok" : "not ok", ++tests_run);
+	vprintf(fmt, ap);
+	putchar('\n');
+	if (!ok) {
+		tests_failed++;
+		printf("#   failed at %s:%d\n", file, line);
+	}
+	fflush(stdout);
+	return ok;
+}
+
+static bool tap(bool ok, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static bool tap(bool ok, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	bool r;
+
+	va_start(ap, fmt);
+	r = vtap(ok, file, line, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* A string for a diagnostic line: quoted, with control characters escaped,
+ * so a newline in a value cannot break the TAP stream. */
+static void print_quoted(const char *s)
+{
+	if (!s) {
+		fputs("NULL", stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\n')
+			fputs("\\n", stdout);
+		else if (c == '\t')
+			fputs("\\t", stdout);
+		else if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\x%02x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static bool check_str(const char *got, const char *want, const char *file, int line,
+		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static bool check_str(const char *got, const char *want, const char *file, int line,
+		      const char *fmt, ...)
+{
+	bool ok = got && want ? strcmp(got, want) == 0 : got == want;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vtap(ok, file, line, fmt, ap);
+	va_end(ap);
+	if (!ok) {
+		fputs("#   got:      ", stdout);
+		print_quoted(got);
+		fputs("\n#   expected: ", stdout);
+		print_quoted(want);
+		putchar('\n');
+	}
+	return ok;
+}
+
+static bool check_int(long long got, long long want, const char *file, int line,
+		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static bool check_int(long long got, long long want, const char *file, int line,
+		      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vtap(got == want, file, line, fmt, ap);
+	va_end(ap);
+	if (got != want)
+		printf("#   got:      %lld\n#   expected: %lld\n", got, want);
+	return got == want;
+}
+
+#define CHECK(cond, ...) tap((cond), __FILE__, __LINE__, __VA_ARGS__)
+#define CHECK_STR(got, want, ...) check_str((got), (want), __FILE__, __LINE__, __VA_ARGS__)
+#define CHECK_INT(got, want, ...) \
+	check_int((long long)(got), (long long)(want), __FILE__, __LINE__, __VA_ARGS__)
+
+static void diag_errors(const struct errlist *el)
+{
+	if (el->msgs.n == 0)
+		printf("#   (no errors)\n");
+	for (size_t i = 0; i < el->msgs.n; i++) {
+		fputs("#   error: ", stdout);
+		print_quoted(el->msgs.v[i]);
+		putchar('\n');
+	}
+}
+
+/* One message holds every given fragment (NULL-terminated list). */
+static bool errors_have(const struct errlist *el, ...)
+{
+	for (size_t i = 0; i < el->msgs.n; i++) {
+		const char *frag;
+		bool all = true;
+		va_list ap;
+
+		va_start(ap, el);
+		while ((frag = va_arg(ap, const char *)))
+			if (!strstr(el->msgs.v[i], frag))
+				all = false;
+		va_end(ap);
+		if (all)
+			return true;
+	}
+	return false;
+}
+
+static void bail_out(const char *what, const char *path)
+{
+	printf("Bail out! %s %s: %s\n", what, path, strerror(errno));
+	fflush(stdout);
+	exit(1);
+}
+
+/* ---- argv_split --------------------------------------------------------- */
+
+/* Splits line and expects exactly the words given (NULL-terminated). */
+static void expect_split(const char *name, const char *line, ...)
+{
+	struct strv sv = {0};
+	const char *why = "not set";
+	const char *want[16];
+	size_t n = 0;
+	bool ok;
+	int rc;
+	va_list ap;
+
+	va_start(ap, line);
+	while (n < 16 && (want[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+
+	rc = argv_split(line, &sv, &why);
+	ok = rc == 0 && why == NULL && sv.n == n && sv.v && sv.v[n] == NULL;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = strcmp(sv.v[i], want[i]) == 0;
+	if (!CHECK(ok, "argv_split: %s", name)) {
+		fputs("#   line: ", stdout);
+		print_quoted(line);
+		printf("\n#   rc %d, why ", rc);
+		print_quoted(why);
+		printf(", %zu words (expected %zu):", sv.n, n);
+		for (size_t i = 0; i < sv.n; i++) {
+			putchar(' ');
+			print_quoted(sv.v[i]);
+		}
+		putchar('\n');
+	}
+	strv_free(&sv);
+}
+
+static void expect_split_error(const char *name, const char *line)
+{
+	struct strv sv = {0};
+	const char *why = NULL;
+	int rc = argv_split(line, &sv, &why);
+
+	if (!CHECK(rc == -1 && why != NULL && sv.n == 0 && sv.v == NULL,
+		   "argv_split: %s is an error", name)) {
+		fputs("#   line: ", stdout);
+		print_quoted(line);
+		printf("\n#   rc %d, %zu words left, why ", rc, sv.n);
+		print_quoted(why);
+		putchar('\n');
+	}
+	strv_free(&sv);
+}
+
+static void test_argv_split(void)
+{
+	expect_split("plain words", "/bin/echo hello world", "/bin/echo", "hello",
+		     "world", (char *)NULL);
+	expect_split("one word", "sleep", "sleep", (char *)NULL);
+	expect_split("runs of blanks and tabs", "  a \t b\t\tc   ", "a", "b", "c", (char *)NULL);
+	expect_split("single quotes are literal", "echo 'a\\b $HOME \"x\" `y`'", "echo",
+		     "a\\b $HOME \"x\" `y`", (char *)NULL);
+	expect_split("single quotes keep blanks", "echo '  two  words '", "echo",
+		     "  two  words ", (char *)NULL);
+	expect_split("double quotes: \\\\ \\\" \\$ \\` are escapes",
+		     "echo \"\\\\ \\\" \\$ \\`\"", "echo", "\\ \" $ `", (char *)NULL);
+	expect_split("double quotes keep the backslash before n", "echo \"a\\nb\"",
+		     "echo", "a\\nb", (char *)NULL);
+	expect_split("double quotes keep the backslash before '", "echo \"it\\'s\"",
+		     "echo", "it\\'s", (char *)NULL);
+	expect_split("single quote inside double quotes", "echo \"it's\"", "echo",
+		     "it's", (char *)NULL);
+	expect_split("backslash outside quotes quotes the next character",
+		     "echo a\\ b \\'c \\\\ \\\"", "echo", "a b", "'c", "\\", "\"", (char *)NULL);
+	expect_split("adjacent quoted parts form one word", "a'b'\"c\"", "abc", (char *)NULL);
+	expect_split("quoted parts inside a word", "x\"y z\"'w'v", "xy zwv", (char *)NULL);
+	expect_split("\"\" alone is one empty word", "\"\"", "", (char *)NULL);
+	expect_split("empty arguments keep their place", "prog \"\" '' x", "prog", "",
+		     "", "x", (char *)NULL);
+	expect_split("$HOME, ${X}, globs and redirections stay literal",
+		     "echo $HOME ${X} * >out", "echo", "$HOME", "${X}", "*", ">out", (char *)NULL);
+
+	expect_split_error("unterminated single quote", "echo 'abc");
+	expect_split_error("unterminated double quote", "echo \"abc");
+	expect_split_error("escaped closing double quote", "echo \"abc\\\"");
+	expect_split_error("trailing backslash", "echo abc\\");
+	expect_split_error("an empty line", "");
+	expect_split_error("a blank line", "  \t ");
+	expect_split_error("a late error after words (frees them)", "a b c 'd");
+}
+
+/* ---- argv_resolve ------------------------------------------------------- */
+
+static void test_argv_resolve(void)
+{
+	char *path = NULL;
+	int rc;
+
+	rc = argv_resolve("sh", &path);
+	if (!CHECK(rc == 0 && path && path[0] == '/' && access(path, X_OK) == 0 &&
+			   strcmp(strrchr(path, '/'), "/sh") == 0,
+		   "argv_resolve: sh is found as an absolute executable path")) {
+		fputs("#   rc ", stdout);
+		printf("%d, path ", rc);
+		print_quoted(path);
+		putchar('\n');
+	}
+	free(path);
+
+	rc = argv_resolve("/bin/sh", &path);
+	CHECK(rc == 0, "argv_resolve: /bin/sh succeeds");
+	CHECK_STR(path, "/bin/sh", "argv_resolve: /bin/sh is returned as is");
+	free(path);
+
+	path = (char *)"untouched";
+	errno = 0;
+	rc = argv_resolve("no-such-program-xyz", &path);
+	CHECK(rc == -1 && errno == ENOENT && path == NULL,
+	      "argv_resolve: no-such-program-xyz is -1 with ENOENT");
+
+	errno = 0;
+	rc = argv_resolve("relative/x", &path);
+	CHECK(rc == -1 && errno == EINVAL && path == NULL,
+	      "argv_resolve: relative/x is -1 with EINVAL");
+
+	errno = 0;
+	rc = argv_resolve("/tmp", &path);
+	CHECK(rc == -1 && path == NULL, "argv_resolve: a directory is -1");
+
+	errno = 0;
+	rc = argv_resolve("/no/such/dir/prog", &path);
+	CHECK(rc == -1 && errno == ENOENT && path == NULL,
+	      "argv_resolve: a missing absolute path is -1 with ENOENT");
+}
+
+/* ---- state_parse / state_format ----------------------------------------- */
+
+#define STATE_REQUIRED "pid=1234\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n"
+
+static void expect_state_error(const char *name, const char *text)
+{
+	struct state st;
+	int rc;
+
+	errno = 0;
+	rc = state_parse(text, &st);
+	if (!CHECK(rc == -1 && errno == EINVAL, "state_parse: %s is -1 with EINVAL", name))
+		printf("#   rc %d, pid %d, starttime %llu\n", rc, (int)st.pid, st.starttime);
+}
+
+static void test_state(void)
+{
+	struct state in = {0}, out;
+	char buf[1024], small[16];
+	int n;
+
+	in.pid = 4321;
+	in.starttime = 9876543210ULL;
+	snprintf(in.boot_id, sizeof(in.boot_id), "%s",
+		 "0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f");
+	in.monitor_pid = 4300;
+	in.started_at = 1700000000LL;
+	in.restarts = 3;
+	snprintf(in.last_exit, sizeof(in.last_exit), "%s", "exited with status 1");
+	snprintf(in.exec, sizeof(in.exec), "%s", "/usr/bin/web --port=8080 'a b'");
+
+	n = state_format(&in, buf, sizeof(buf));
+	CHECK(n > 0 && (size_t)n == strlen(buf), "state_format returns the length written");
+	memset(&out, 0x55, sizeof(out));
+	CHECK(state_parse(buf, &out) == 0, "state_parse reads what state_format wrote");
+	CHECK_INT(out.pid, in.pid, "state round trip: pid");
+	CHECK_INT(out.starttime, in.starttime, "state round trip: starttime");
+	CHECK_STR(out.boot_id, in.boot_id, "state round trip: boot_id");
+	CHECK_INT(out.monitor_pid, in.monitor_pid, "state round trip: monitor_pid");
+	CHECK_INT(out.started_at, in.started_at, "state round trip: started_at");
+	CHECK_INT(out.restarts, in.restarts, "state round trip: restarts");
+	CHECK_STR(out.last_exit, in.last_exit, "state round trip: last_exit");
+	CHECK_STR(out.exec, in.exec, "state round trip: exec (with '=' in it)");
+
+	errno = 0;
+	CHECK(state_format(&in, small, sizeof(small)) == -1 && errno == ENAMETOOLONG,
+	      "state_format: a buffer too small is -1");
+
+	CHECK(state_parse(STATE_REQUIRED, &out) == 0 && out.pid == 1234 &&
+		      out.starttime == 5678 && out.monitor_pid == 0 && out.exec[0] == '\0',
+	      "state_parse: pid, starttime and boot_id alone are enough");
+	CHECK(state_parse("future_key=1\n" STATE_REQUIRED "other=x=y\nno equals sign\n",
+			  &out) == 0 &&
+		      out.pid == 1234,
+	      "state_parse: unknown keys and lines are ignored");
+
+	expect_state_error("missing pid",
+			   "starttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+	expect_state_error("missing starttime",
+			   "pid=1234\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+	expect_state_error("missing boot_id", "pid=1234\nstarttime=5678\n");
+	expect_state_error("empty boot_id", "pid=1234\nstarttime=5678\nboot_id=\n");
+	expect_state_error("pid=abc",
+			   "pid=abc\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+	expect_state_error("pid=-3",
+			   "pid=-3\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+	expect_state_error("pid=0",
+			   "pid=0\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+	expect_state_error("empty pid",
+			   "pid=\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+	expect_state_error("pid=12x",
+			   "pid=12x\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+	expect_state_error("pid=4294967296 (beyond pid_t)",
+			   "pid=4294967296\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+	expect_state_error("starttime=abc",
+			   "pid=1234\nstarttime=abc\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+	expect_state_error("starttime=-5",
+			   "pid=1234\nstarttime=-5\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+	expect_state_error("a garbage pid line after a good one",
+			   STATE_REQUIRED "pid=abc\n");
+	expect_state_error("empty text", "");
+	expect_state_error("only newlines", "\n\n\n");
+}
+
+/* ---- parse_size, parse_seconds, parse_int, signals ---------------------- */
+
+static void expect_size(const char *s, uint64_t want)
+{
+	uint64_t v = 0;
+	int rc = parse_size(s, &v);
+
+	if (!CHECK(rc == 0 && v == want, "parse_size: \"%s\" is %llu", s,
+		   (unsigned long long)want))
+		printf("#   rc %d, value %llu\n", rc, (unsigned long long)v);
+}
+
+static void expect_size_error(const char *s)
+{
+	uint64_t v = 12345;
+
+	CHECK(parse_size(s, &v) == -1 && v == 12345, "parse_size: \"%s\" is an error", s);
+}
+
+static void expect_seconds(const char *s, double want)
+{
+	double v = -1;
+	int rc = parse_seconds(s, &v);
+
+	if (!CHECK(rc == 0 && v == want, "parse_seconds: \"%s\" is %g", s, want))
+		printf("#   rc %d, value %g\n", rc, v);
+}
+
+static void expect_seconds_error(const char *s)
+{
+	double v = 42;
+	int rc = parse_seconds(s, &v);
+
+	if (!CHECK(rc == -1 && v == 42, "parse_seconds: \"%s\" is an error", s))
+		printf("#   rc %d, value %g\n", rc, v);
+}
+
+static void expect_int(const char *s, long min, long max, long want)
+{
+	long v = -999;
+	int rc = parse_int(s, min, max, &v);
+
+	if (!CHECK(rc == 0 && v == want, "parse_int: \"%s\" in %ld..%ld is %ld", s, min,
+		   max, want))
+		printf("#   rc %d, value %ld\n", rc, v);
+}
+
+static void expect_int_error(const char *s, long min, long max)
+{
+	long v = -999;
+
+	CHECK(parse_int(s, min, max, &v) == -1 && v == -999,
+	      "parse_int: \"%s\" in %ld..%ld is an error", s, min, max);
+}
+
+static void test_parse(void)
+{
+	expect_size("10M", 10485760);
+	expect_size("0", 0);
+	expect_size("7", 7);
+	expect_size("1K", 1024);
+	expect_size("1G", 1073741824);
+	expect_size("5KB", 5120);
+	expect_size("2m", 2097152);
+	expect_size_error("");
+	expect_size_error("M");
+	expect_size_error("10X");
+	expect_size_error("-1");
+	expect_size_error(" 1");
+	expect_size_error("1 K");
+	expect_size_error("1.5M");
+	expect_size_error("10MBB");
+	expect_size_error("99999999999999999999");
+	expect_size_error("17179869184G");
+
+	expect_seconds("1", 1);
+	expect_seconds("0.25", 0.25);
+	expect_seconds("0", 0);
+	expect_seconds("86400", 86400);
+	expect_seconds_error("-1");
+	expect_seconds_error("abc");
+	expect_seconds_error("1e999");
+	expect_seconds_error("");
+	expect_seconds_error("1s");
+	expect_seconds_error(" 1");
+	expect_seconds_error("86401");
+	expect_seconds_error("nan");
+	expect_seconds_error("0x10");
+
+	expect_int("5", 0, 10, 5);
+	expect_int("0", 0, 10, 0);
+	expect_int("10", 0, 10, 10);
+	expect_int("-20", -20, 19, -20);
+	expect_int("19", -20, 19, 19);
+	expect_int_error("11", 0, 10);
+	expect_int_error("-1", 0, 10);
+	expect_int_error("-21", -20, 19);
+	expect_int_error("", 0, 10);
+	expect_int_error("abc", 0, 10);
+	expect_int_error("5x", 0, 10);
+	expect_int_error(" 5", 0, 10);
+	expect_int_error("5 ", 0, 10);
+	expect_int_error("99999999999999999999", LONG_MIN, LONG_MAX);
+
+	CHECK_INT(signal_from_name("TERM"), SIGTERM, "signal_from_name: TERM");
+	CHECK_INT(signal_from_name("SIGTERM"), SIGTERM, "signal_from_name: SIGTERM");
+	CHECK_INT(signal_from_name("sigterm"), SIGTERM, "signal_from_name: sigterm");
+	CHECK_INT(signal_from_name("15"), 15, "signal_from_name: 15");
+	CHECK_INT(signal_from_name("HUP"), SIGHUP, "signal_from_name: HUP");
+	CHECK_INT(signal_from_name("usr1"), SIGUSR1, "signal_from_name: usr1");
+	CHECK_INT(signal_from_name("bogus"), 0, "signal_from_name: bogus is 0");
+	CHECK_INT(signal_from_name("0"), 0, "signal_from_name: \"0\" is 0");
+	CHECK_INT(signal_from_name(""), 0, "signal_from_name: \"\" is 0");
+	CHECK_INT(signal_from_name("SIG"), 0, "signal_from_name: SIG is 0");
+	CHECK_INT(signal_from_name("-15"), 0, "signal_from_name: -15 is 0");
+	CHECK_INT(signal_from_name("999"), 0, "signal_from_name: 999 is 0");
+	CHECK_STR(signal_name(SIGSEGV), "SIGSEGV", "signal_name: SIGSEGV");
+	CHECK_STR(signal_name(SIGKILL), "SIGKILL", "signal_name: SIGKILL");
+}
+
+/* ---- service_name_valid ------------------------------------------------- */
+
+static void test_service_name(void)
+{
+	char name64[SERVICE_NAME_MAX + 2];
+
+	memset(name64, 'a', SERVICE_NAME_MAX);
+	name64[SERVICE_NAME_MAX] = '\0';
+	CHECK(service_name_valid("a"), "service_name_valid: a");
+	CHECK(service_name_valid("web-1"), "service_name_valid: web-1");
+	CHECK(service_name_valid("x_y.z@1"), "service_name_valid: x_y.z@1");
+	CHECK(service_name_valid("9lives"), "service_name_valid: 9lives");
+	CHECK(service_name_valid(name64), "service_name_valid: 64 characters");
+	name64[SERVICE_NAME_MAX] = 'a';
+	name64[SERVICE_NAME_MAX + 1] = '\0';
+	CHECK(!service_name_valid(name64), "service_name_valid: 65 characters is bad");
+	CHECK(!service_name_valid(""), "service_name_valid: empty is bad");
+	CHECK(!service_name_valid("-a"), "service_name_valid: -a is bad");
+	CHECK(!service_name_valid(".a"), "service_name_valid: .a is bad");
+	CHECK(!service_name_valid("../x"), "service_name_valid: ../x is bad");
+	CHECK(!service_name_valid("a/b"), "service_name_valid: a/b is bad");
+	CHECK(!service_name_valid("a b"), "service_name_valid: 'a b' is bad");
+	CHECK(!service_name_valid("a\nb"), "service_name_valid: a newline is bad");
+}
+
+/* ---- service_load ------------------------------------------------------- */
+
+static char tmpdir[] = "/tmp/svcctl-unit-XXXXXX";
+static struct globalconf test_gc;
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "we");
+
+	if (!fp)
+		bail_out("cannot create", path);
+	if (fputs(text, fp) == EOF || fclose(fp) == EOF)
+		bail_out("cannot write", path);
+}
+
+static void write_service(const char *name, const char *text)
+{
+	char *path = xasprintf("%s/%s.ini", tmpdir, name);
+
+	write_text(path, text);
+	free(path);
+}
+
+/* Expects NAME.ini to fail with a message holding "FILE:LINE: " (or
+ * "FILE: " for line 0) and each of up to two fragments. */
+static void expect_load_error(const char *name, int line, const char *frag1,
+			      const char *frag2, const char *what)
+{
+	struct service svc;
+	struct errlist el = {0};
+	char *where = line > 0 ? xasprintf("%s/%s.ini:%d: ", tmpdir, name, line)
+			       : xasprintf("%s/%s.ini: ", tmpdir, name);
+	int rc = service_load(&svc, &test_gc, name, &el);
+
+	if (!CHECK(rc == -1 && errors_have(&el, where, frag1, frag2, (char *)NULL),
+		   "service_load: %s is an error at %s", what,
+		   line > 0 ? "its line" : "file level")) {
+		printf("#   rc %d, expected a message with ", rc);
+		print_quoted(where);
+		fputs(" and ", stdout);
+		print_quoted(frag1);
+		if (frag2) {
+			fputs(" and ", stdout);
+			print_quoted(frag2);
+		}
+		putchar('\n');
+		diag_errors(&el);
+	}
+	service_free(&svc);
+	errlist_free(&el);
+	free(where);
+}
+
+/* NAME.ini is "[service]\nexec = /bin/true\nLINE\n": LINE is line 3. */
+static void expect_bad_value(const char *name, const char *line, const char *frag)
+{
+	char *text = xasprintf("[service]\nexec = /bin/true\n%s\n", line);
+	char *what = xasprintf("'%s'", line);
+
+	write_service(name, text);
+	expect_load_error(name, 3, frag, NULL, what);
+	free(text);
+	free(what);
+}
+
+/* Loads NAME.ini expecting success; the caller frees svc. */
+static bool load_ok(const char *name, struct service *svc, const char *what)
+{
+	struct errlist el = {0};
+	int rc = service_load(svc, &test_gc, name, &el);
+	bool ok = CHECK(rc == 0 && el.msgs.n == 0, "service_load: %s loads", what);
+
+	if (!ok) {
+		printf("#   rc %d\n", rc);
+		diag_errors(&el);
+	}
+	errlist_free(&el);
+	return ok;
+}
+
+static void test_service_valid(void)
+{
+	struct service svc;
+	char *want;
+
+	write_service("web",
+		      "; a web server\n"
+		      "# both comment characters\n"
+		      "[service]\n"
+		      "description = Web server\n"
+		      "exec = /bin/sh -c 'exec sleep 100' \"two words\"\n"
+		      "umask = 027\n"
+		      "stop_signal = INT\n"
+		      "kill_mode = process\n"
+		      "reload_signal = none\n"
+		      "ready_seconds = 2.5\n"
+		      "stop_timeout = 7\n"
+		      "nice = 5\n"
+		      "limit_nofile = 1024:4096\n"
+		      "success_exit_codes = 0 3, 143\n"
+		      "stderr = null\n"
+		      "directory = /tmp\n"
+		      "\n"
+		      "[environment]\n"
+		      "LANG = C.UTF-8\n"
+		      "EMPTY =\n"
+		      "PATH = /usr/bin:/bin\n"
+		      "\n"
+		      "[install]\n"
+		      "runlevels = 345\n"
+		      "start_priority = 20\n"
+		      "stop_priority = 80\n");
+	if (load_ok("web", &svc, "a full valid file")) {
+		CHECK_STR(svc.name, "web", "web.ini: name");
+		CHECK_STR(svc.description, "Web server", "web.ini: description");
+		CHECK_STR(svc.exec_line, "/bin/sh -c 'exec sleep 100' \"two words\"",
+			  "web.ini: exec_line as written");
+		CHECK_INT(svc.argv.n, 4, "web.ini: exec split into 4 words");
+		if (svc.argv.n == 4) {
+			CHECK_STR(svc.argv.v[0], "/bin/sh", "web.ini: argv[0]");
+			CHECK_STR(svc.argv.v[1], "-c", "web.ini: argv[1]");
+			CHECK_STR(svc.argv.v[2], "exec sleep 100", "web.ini: argv[2]");
+			CHECK_STR(svc.argv.v[3], "two words", "web.ini: argv[3]");
+			CHECK(svc.argv.v[4] == NULL, "web.ini: argv is NULL-terminated");
+		}
+		CHECK_INT(svc.type, TYPE_SIMPLE, "web.ini: type defaults to simple");
+		CHECK_INT(svc.umask, 027, "web.ini: umask = 027");
+		CHECK_INT(svc.stop_signal, SIGINT, "web.ini: stop_signal = INT");
+		CHECK_INT(svc.kill_mode, KILL_PROCESS, "web.ini: kill_mode = process");
+		CHECK_INT(svc.reload_signal, 0, "web.ini: reload_signal = none is 0");
+		CHECK(svc.ready_seconds == 2.5, "web.ini: ready_seconds overrides the global 1");
+		CHECK(svc.stop_timeout == 7, "web.ini: stop_timeout = 7");
+		CHECK(svc.start_timeout == 30, "web.ini: start_timeout from the global config");
+		CHECK_INT(svc.nice, 5, "web.ini: nice = 5");
+		CHECK(svc.nofile_set && svc.nofile_soft == 1024 && svc.nofile_hard == 4096,
+		      "web.ini: limit_nofile = 1024:4096");
+		CHECK(svc.success_codes[0] && svc.success_codes[3] && svc.success_codes[143] &&
+			      !svc.success_codes[1] && !svc.success_codes[255],
+		      "web.ini: success_exit_codes = 0 3, 143");
+		CHECK_INT(svc.err.kind, OUT_NULL, "web.ini: stderr = null");
+		CHECK_INT(svc.out.kind, OUT_FILE, "web.ini: stdout defaults to the log file");
+		CHECK_STR(svc.directory, "/tmp", "web.ini: directory");
+		CHECK_INT(svc.environment.n, 3, "web.ini: [environment] has 3 entries");
+		if (svc.environment.n == 3) {
+			CHECK_STR(svc.environment.v[0], "LANG=C.UTF-8", "web.ini: LANG=C.UTF-8");
+			CHECK_STR(svc.environment.v[1], "EMPTY=", "web.ini: EMPTY=");
+			CHECK_STR(svc.environment.v[2], "PATH=/usr/bin:/bin",
+				  "web.ini: PATH keeps its colons");
+		}
+		CHECK_STR(svc.runlevels, "345", "web.ini: runlevels");
+		CHECK_INT(svc.start_priority, 20, "web.ini: start_priority");
+		CHECK_INT(svc.stop_priority, 80, "web.ini: stop_priority");
+		want = xasprintf("%s/run/web.pid", tmpdir);
+		CHECK_STR(svc.pidfile, want, "web.ini: pidfile defaults to run_dir/NAME.pid");
+		free(want);
+		want = xasprintf("%s/log/web.log", tmpdir);
+		CHECK_STR(svc.log_path, want, "web.ini: log_path is log_dir/NAME.log");
+		free(want);
+		CHECK(service_unsupported(&svc) == NULL, "web.ini: nothing unsupported");
+	}
+	service_free(&svc);
+
+	write_service("plain", "[service]\nexec = sleep 1000\n");
+	if (load_ok("plain", &svc, "a minimal file")) {
+		CHECK_STR(svc.description, "plain", "plain.ini: description defaults to the name");
+		CHECK_INT(svc.umask, 022, "plain.ini: umask defaults to 022");
+		CHECK_INT(svc.stop_signal, SIGTERM, "plain.ini: stop_signal defaults to TERM");
+		CHECK_INT(svc.reload_signal, SIGHUP, "plain.ini: reload_signal defaults to HUP");
+		CHECK_INT(svc.kill_mode, KILL_GROUP, "plain.ini: kill_mode defaults to group");
+		CHECK(svc.ready_seconds == 1, "plain.ini: ready_seconds from the global config");
+		CHECK(svc.stop_timeout == 10, "plain.ini: stop_timeout from the global config");
+		CHECK(svc.success_codes[0] && !svc.success_codes[1],
+		      "plain.ini: only exit code 0 is success");
+		CHECK_INT(svc.environment.n, 0, "plain.ini: no environment");
+		CHECK(service_unsupported(&svc) == NULL, "plain.ini: nothing unsupported");
+	}
+	service_free(&svc);
+
+	write_service("cont",
+		      "[service]\n"
+		      "exec = /bin/echo one\n"
+		      "\ttwo ; the middle part\n"
+		      "    three\n"
+		      "stop_signal = USR1\n");
+	if (load_ok("cont", &svc, "an exec continued on indented lines")) {
+		CHECK_STR(svc.exec_line, "/bin/echo one two three",
+			  "cont.ini: continuation lines joined with one space, comment dropped");
+		CHECK_INT(svc.argv.n, 4, "cont.ini: the joined exec is 4 words");
+		CHECK_INT(svc.stop_signal, SIGUSR1, "cont.ini: the key after it is read");
+	}
+	service_free(&svc);
+
+	{
+		char line[256];
+
+		/* "description = " is 14 bytes: 184 more make the longest line allowed */
+		snprintf(line, sizeof(line), "description = %0184d", 0);
+		want = xasprintf("[service]\nexec = /bin/true\n%s\n", line);
+		write_service("long198", want);
+		free(want);
+		if (load_ok("long198", &svc, "a line of exactly 198 bytes"))
+			CHECK_INT(strlen(svc.description), 184,
+				  "long198.ini: the whole value is kept");
+		service_free(&svc);
+	}
+}
+
+static void expect_unsupported(const char *name, const char *lines, const char *what)
+{
+	struct service svc;
+	char *text = xasprintf("[service]\nexec = /bin/true\n%s\n", lines);
+
+	write_service(name, text);
+	free(text);
+	if (load_ok(name, &svc, what))
+		CHECK(service_unsupported(&svc) != NULL,
+		      "service_unsupported: %s is reported", what);
+	service_free(&svc);
+}
+
+static void test_service_errors(void)
+{
+	struct service svc;
+	struct errlist el = {0};
+	char *text, *where;
+	int rc;
+
+	write_service("unknownkey", "[service]\nexec = /bin/true\nfoo = bar\n");
+	expect_load_error("unknownkey", 3, "foo", NULL, "an unknown key");
+
+	write_service("unknownsec", "[service]\nexec = /bin/true\n\n[servce]\nx = 1\n");
+	expect_load_error("unknownsec", 4, "servce", NULL, "an unknown section");
+
+	write_service("emptysec", "[service]\nexec = /bin/true\n[nothing]\n");
+	expect_load_error("emptysec", 3, "nothing", NULL, "an unknown section with no keys");
+
+	write_service("dup", "[service]\nexec = /bin/true\ndescription = a\n"
+			     "stop_timeout = 1\ndescription = b\n");
+	expect_load_error("dup", 5, "description", "line 3",
+			  "a duplicate key (naming the first line)");
+
+	write_service("dupenv", "[environment]\nA = 1\nA = 2\n[service]\nexec = /bin/true\n");
+	expect_load_error("dupenv", 3, "A", "line 2", "a duplicate environment key");
+
+	{
+		char line[256];
+
+		snprintf(line, sizeof(line), "description = %0185d", 0);
+		text = xasprintf("[service]\nexec = /bin/true\n%s\nnice = 1\n", line);
+		write_service("long199", text);
+		free(text);
+		expect_load_error("long199", 3, "longer", NULL, "a line of 199 bytes");
+	}
+
+	expect_bad_value("badtype", "type = oneshot", "type");
+	expect_bad_value("badumask", "umask = 999", "umask");
+	expect_bad_value("badumask2", "umask = 1000", "umask");
+	expect_bad_value("badnice", "nice = 50", "nice");
+	expect_bad_value("badsig", "stop_signal = FOO", "stop_signal");
+	expect_bad_value("badreload", "reload_signal = NOPE", "reload_signal");
+	expect_bad_value("badlimit", "limit_nofile = 5:2", "limit_nofile");
+	expect_bad_value("badlimit2", "limit_nofile = lots", "limit_nofile");
+	expect_bad_value("badcodes", "success_exit_codes = 0 300", "300");
+	expect_bad_value("badkill", "kill_mode = all", "kill_mode");
+	expect_bad_value("badrestart", "restart = sometimes", "restart");
+	expect_bad_value("badready", "ready_seconds = -1", "ready_seconds");
+	expect_bad_value("baddir", "directory = relative/dir", "directory");
+	expect_bad_value("badpidfile", "pidfile = x.pid", "pidfile");
+	expect_bad_value("badstdout", "stdout = stdout", "stdout");
+	expect_bad_value("baduser", "user = no-such-user-xyz", "no-such-user-xyz");
+	expect_bad_value("badsize", "log_max_bytes = 10X", "log_max_bytes");
+
+	write_service("badexec", "[service]\nexec = /bin/echo 'abc\n");
+	expect_load_error("badexec", 2, "exec", "quote", "an exec with an unterminated quote");
+	write_service("relexec", "[service]\nexec = bin/prog\n");
+	expect_load_error("relexec", 2, "exec", NULL, "an exec with a relative path");
+	write_service("badenv", "[service]\nexec = /bin/true\n[environment]\n1BAD = x\n");
+	expect_load_error("badenv", 4, "1BAD", NULL, "an invalid environment name");
+	write_service("badinst", "[service]\nexec = /bin/true\n[install]\nstart_priority = 100\n");
+	expect_load_error("badinst", 4, "start_priority", NULL, "start_priority = 100");
+
+	write_service("outside", "exec = /bin/true\n[service]\nexec = /bin/true\n");
+	expect_load_error("outside", 1, "outside", NULL, "a key outside any section");
+
+	write_service("noeq", "[service]\nexec = /bin/true\njust some words\n");
+	expect_load_error("noeq", 3, "key = value", NULL, "a line without '='");
+
+	write_service("blankcont", "[service]\nexec = /bin/echo\n\n  more\n");
+	expect_load_error("blankcont", 4, "indented", NULL,
+			  "an indented line after a blank line");
+
+	write_service("firstcont", "[service]\n  exec = /bin/true\n");
+	expect_load_error("firstcont", 2, "indented", NULL,
+			  "an indented line right after a section header");
+
+	write_service("noexec", "[service]\ndescription = nothing to run\n");
+	expect_load_error("noexec", 0, "exec", NULL, "a missing exec");
+
+	write_service("emptyexec", "[service]\nexec =\n");
+	expect_load_error("emptyexec", 2, "exec", NULL, "an empty exec");
+
+	write_service("forking", "[service]\nexec = /bin/true\ntype = forking\n");
+	expect_load_error("forking", 0, "pidfile", NULL, "type = forking without pidfile");
+
+	/* every problem is reported, not only the first */
+	write_service("many", "[service]\nexec = /bin/true\nnice = 50\numask = 999\nbogus = 1\n");
+	rc = service_load(&svc, &test_gc, "many", &el);
+	where = xasprintf("%s/many.ini:", tmpdir);
+	if (!CHECK(rc == -1 && el.msgs.n == 3 && errors_have(&el, where, ":3:", "nice", (char *)NULL) &&
+			   errors_have(&el, where, ":4:", "umask", (char *)NULL) &&
+			   errors_have(&el, where, ":5:", "bogus", (char *)NULL),
+		   "service_load: three bad lines give three errors, each with its line"))
+		diag_errors(&el);
+	free(where);
+	service_free(&svc);
+	errlist_free(&el);
+
+	errno = 0;
+	rc = service_load(&svc, &test_gc, "no-such-service", &el);
+	if (!CHECK(rc == -1 && errno == ENOENT && errors_have(&el, "no such service", (char *)NULL),
+		   "service_load: a missing file is -1 with ENOENT"))
+		diag_errors(&el);
+	service_free(&svc);
+	errlist_free(&el);
+
+	expect_unsupported("restart", "restart = always", "restart = always");
+	expect_unsupported("syslog", "stdout = syslog", "stdout = syslog");
+	expect_unsupported("fork", "type = forking\npidfile = /run/fork.pid",
+			   "type = forking with a pidfile");
+	expect_unsupported("rotate", "log_max_bytes = 1M", "log_max_bytes = 1M");
+}
+
+/* ---- conf_load ---------------------------------------------------------- */
+
+static void test_conf(void)
+{
+	struct globalconf gc;
+	struct errlist el = {0};
+	char *dir = xasprintf("%s/conf", tmpdir);
+	char *link = xasprintf("%s/conf-link", tmpdir);
+	char *path = xasprintf("%s/svcctl.conf", dir);
+	char *via_link = xasprintf("%s/svcctl.conf", link);
+	char *real = NULL, *want;
+	int rc;
+
+	if (mkdir(dir, 0755) < 0)
+		bail_out("cannot create", dir);
+	if (symlink("conf", link) < 0)
+		bail_out("cannot create", link);
+
+	write_text(path, "# global settings\n"
+			 "services_dir = \"svc\"\n"
+			 "run_dir = \"/var/tmp/run-abs\"\n"
+			 "stop_timeout = 2.5\n"
+			 "ready_seconds = 0.25\n"
+			 "start_timeout = 12\n");
+	rc = conf_load(&gc, via_link, true, &el);
+	if (!CHECK(rc == 0 && el.msgs.n == 0, "conf_load: a valid file loads"))
+		diag_errors(&el);
+	real = realpath(dir, NULL);
+	want = xasprintf("%s/svc", real ? real : dir);
+	CHECK_STR(gc.services_dir, want,
+		  "conf_load: a relative services_dir resolves against the file's real directory");
+	free(want);
+	CHECK_STR(gc.run_dir, "/var/tmp/run-abs", "conf_load: an absolute run_dir is kept");
+	want = xasprintf("%s/svcctl.conf", real ? real : dir);
+	CHECK_STR(gc.path, want, "conf_load: path is the real path of the file read");
+	free(want);
+	CHECK(gc.stop_timeout == 2.5, "conf_load: stop_timeout = 2.5");
+	CHECK(gc.ready_seconds == 0.25, "conf_load: ready_seconds = 0.25");
+	CHECK(gc.start_timeout == 12, "conf_load: start_timeout = 12 (an integer)");
+	CHECK(gc.log_dir && gc.log_dir[0] == '/' && gc.initd_dir && gc.rc_dir,
+	      "conf_load: unset paths keep their defaults");
+	conf_free(&gc);
+	errlist_free(&el);
+	free(real);
+
+	write_text(path, "stop_timeout = 1\nbogus_option = 2\n");
+	want = xasprintf("%s:2:", path);
+	rc = conf_load(&gc, path, true, &el);
+	if (!CHECK(rc == -1 && errors_have(&el, want, "bogus_option", (char *)NULL),
+		   "conf_load: an unknown option is an error with FILE:LINE"))
+		diag_errors(&el);
+	free(want);
+	conf_free(&gc);
+	errlist_free(&el);
+
+	write_text(path, "ready_seconds = 1\n\nstop_timeout = -1\n");
+	want = xasprintf("%s:3:", path);
+	rc = conf_load(&gc, path, true, &el);
+	if (!CHECK(rc == -1 && errors_have(&el, want, "stop_timeout", (char *)NULL),
+		   "conf_load: stop_timeout = -1 is an error with FILE:LINE"))
+		diag_errors(&el);
+	free(want);
+	conf_free(&gc);
+	errlist_free(&el);
+
+	write_text(path, "start_timeout = soon\n");
+	rc = conf_load(&gc, path, true, &el);
+	if (!CHECK(rc == -1 && el.msgs.n > 0, "conf_load: a non-number float is an error"))
+		diag_errors(&el);
+	conf_free(&gc);
+	errlist_free(&el);
+
+	write_text(path, "services_dir = \"\"\n");
+	rc = conf_load(&gc, path, true, &el);
+	if (!CHECK(rc == -1 && errors_have(&el, "services_dir", (char *)NULL),
+		   "conf_load: an empty services_dir is an error"))
+		diag_errors(&el);
+	conf_free(&gc);
+	errlist_free(&el);
+
+	free(path);
+	path = xasprintf("%s/missing.conf", dir);
+	rc = conf_load(&gc, path, true, &el);
+	if (!CHECK(rc == -1 && errors_have(&el, path, (char *)NULL),
+		   "conf_load: a missing file named explicitly is -1"))
+		diag_errors(&el);
+	conf_free(&gc);
+	errlist_free(&el);
+
+	rc = conf_load(&gc, path, false, &el);
+	if (!CHECK(rc == 0 && el.msgs.n == 0 && gc.path == NULL && gc.services_dir &&
+			   gc.stop_timeout == 10 && gc.ready_seconds == 1 &&
+			   gc.start_timeout == 30,
+		   "conf_load: a missing default file gives the built-in defaults"))
+		diag_errors(&el);
+	conf_free(&gc);
+	errlist_free(&el);
+
+	free(path);
+	free(via_link);
+	free(link);
+	free(dir);
+}
+
+/* ---- driver ------------------------------------------------------------- */
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void run_all(void)
+{
+	test_argv_split();
+	test_argv_resolve();
+	test_state();
+	test_parse();
+	test_service_name();
+
+	umask(022);
+	if (!mkdtemp(tmpdir))
+		bail_out("cannot create", tmpdir);
+	test_gc.services_dir = xstrdup(tmpdir);
+	test_gc.run_dir = xasprintf("%s/run", tmpdir);
+	test_gc.log_dir = xasprintf("%s/log", tmpdir);
+	test_gc.stop_timeout = 10;
+	test_gc.ready_seconds = 1;
+	test_gc.start_timeout = 30;
+	test_service_valid();
+	test_service_errors();
+	test_conf();
+	conf_free(&test_gc);
+	nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int main(void)
+{
+	char *out = NULL, *line, *save = NULL, how[128];
+	size_t len = 0, cap = 0;
+	int fds[2], status = 0, n = 0, failed = 0;
+	bool clean;
+	pid_t pid;
+
+	if (pipe(fds) < 0) {
+		perror("unit: pipe");
+		return 1;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		perror("unit: fork");
+		return 1;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		if (dup2(fds[1], STDOUT_FILENO) < 0 || dup2(fds[1], STDERR_FILENO) < 0)
+			_exit(1);
+		close(fds[1]);
+		run_all();
+		fflush(stdout);
+		/* a leak report comes after this, from the sanitizer's exit hook */
+		exit(0);
+	}
+	close(fds[1]);
+	for (;;) {
+		ssize_t r;
+
+		if (cap - len < 4096) {
+			char *bigger;
+
+			cap = cap ? cap * 2 : 65536;
+			bigger = realloc(out, cap);
+			if (!bigger) {
+				perror("unit");
+				free(out);
+				return 1;
+			}
+			out = bigger;
+		}
+		r = read(fds[0], out + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	out[len] = '\0';
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			perror("unit: waitpid");
+			return 1;
+		}
+	clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+
+	for (const char *p = out; *p; p = strchrnul(p, '\n'), p += *p == '\n') {
+		if (starts_with(p, "ok "))
+			n++;
+		else if (starts_with(p, "not ok ")) {
+			n++;
+			failed++;
+		}
+	}
+	printf("1..%d\n", n + 1);
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (starts_with(line, "ok ") || starts_with(line, "not ok ") || line[0] == '#')
+			printf("%s\n", line);
+		else
+			printf("# %s\n", line);
+	free(out);
+	describe_wait_status(status, how, sizeof(how));
+	printf("%s %d - the tests ran to the end with no crash, sanitizer report or leak%s%s\n",
+	       clean ? "ok" : "not ok", n + 1, clean ? "" : ": test process ", clean ? "" : how);
+	return failed || !clean ? 1 : 0;
+}
