@@ -78,7 +78,9 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--std=c11 --inline-suppr --suppress=missingIncludeSystem -Isrc $(SRC)
 	clang-tidy --quiet $(SRC) -- -std=c11 -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+	clang-format --dry-run -Werror $(SRC) $(HDR)
 	shellcheck tests/run tests/demo tests/install-deps tests/gen-initscript .ci/run tests/*.bash
+	shellcheck -S warning tests/*.bats
 	shellcheck -s sh init.d/daemon-script
 	mandoc -Tlint -Wwarning docs/svcctl.8
 

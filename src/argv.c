@@ -150,7 +150,8 @@ char *argv_join(char *const *argv, size_t n)
 
 		for (const char *c = w; *c; c++)
 			if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				    "0123456789-_./=:,+@%", *c))
+				    "0123456789-_./=:,+@%",
+				    *c))
 				plain = false;
 		if (i)
 			*p++ = ' ';

@@ -92,7 +92,8 @@ static int open_output(const struct cmdctx *c, const struct service *svc,
 		msg_error(svc->name, "log_dir %s: %s", c->gc.log_dir, strerror(errno));
 		return -1;
 	}
-	*fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
+	*fd = open(path,
+		   O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
 		   0640);
 	if (*fd < 0) {
 		msg_error(svc->name, "log %s: %s", path, strerror(errno));
@@ -169,14 +170,16 @@ static int report_failure(const struct service *svc, const struct spawn_result *
 	const char *log = service_log_path(svc);
 
 	if (res->exec_failed) {
+		bool missing = res->err == ENOENT || res->err == EACCES ||
+			res->err == ENOEXEC || res->err == ENOTDIR || res->err == EISDIR;
+
 		msg_error(svc->name, "exec %s: %s", path, strerror(res->err));
-		return res->err == ENOENT || res->err == EACCES || res->err == ENOEXEC ||
-		       res->err == ENOTDIR || res->err == EISDIR ? EXIT_NOTINSTALLED
-							       : EXIT_FAILED;
+		return missing ? EXIT_NOTINSTALLED : EXIT_FAILED;
 	}
 	if (res->step[0]) {
 		if (strcmp(res->step, "chdir") == 0)
-			msg_error(svc->name, "chdir %s: %s", svc->directory, strerror(res->err));
+			msg_error(svc->name, "chdir %s: %s", svc->directory,
+				  strerror(res->err));
 		else if (strcmp(res->step, "write pidfile") == 0)
 			msg_error(svc->name, "cannot write pidfile %s: %s", svc->pidfile,
 				  strerror(res->err));
@@ -210,7 +213,8 @@ static int start_locked(struct cmdctx *c, struct service *svc)
 		msg_info("%s: already running (pid %d)\n", svc->name, (int)id.pid);
 		return EXIT_OK;
 	case IDENT_UNTRUSTED:
-		msg_error(svc->name, "refusing to start: %s: %s; remove it if %s is not running",
+		msg_error(svc->name,
+			  "refusing to start: %s: %s; remove it if %s is not running",
 			  svc->pidfile, id.why, svc->name);
 		return EXIT_FAILED;
 	case IDENT_DEAD:
@@ -218,8 +222,7 @@ static int start_locked(struct cmdctx *c, struct service *svc)
 		msg_verbose("%s: removing stale pidfile (%s)", svc->name, id.why);
 		forget_pid(svc);
 		break;
-	case IDENT_NONE:
-		break;
+	case IDENT_NONE: break;
 	}
 	unsupported = service_unsupported(svc);
 	if (unsupported) {
@@ -300,7 +303,8 @@ static int stop_locked(struct cmdctx *c, struct service *svc, bool *was_running)
 	}
 	if (id.ident != IDENT_RUNNING) {
 		if (id.ident == IDENT_STALE)
-			msg_warn(svc->name, "stale pidfile: PID %d: %s; not signalling it",
+			msg_warn(svc->name,
+				 "stale pidfile: PID %d: %s; not signalling it",
 				 (int)id.pid, id.why);
 		forget_pid(svc);
 		msg_info("%s: not running (removed stale pidfile)\n", svc->name);
@@ -359,12 +363,8 @@ static int transition(struct cmdctx *c, const char *name, enum transition t)
 		return rc;
 	}
 	switch (t) {
-	case T_START:
-		rc = start_locked(c, &svc);
-		break;
-	case T_STOP:
-		rc = stop_locked(c, &svc, &was_running);
-		break;
+	case T_START: rc = start_locked(c, &svc); break;
+	case T_STOP: rc = stop_locked(c, &svc, &was_running); break;
 	case T_RESTART:
 	case T_TRY_RESTART:
 		if (t == T_TRY_RESTART) {
@@ -544,8 +544,8 @@ static void print_json(const struct service *svc, const struct identity *id,
 	fputs(",\"state\":", stdout);
 	json_string(stdout, state_word(id->ident));
 	printf(",\"pid\":%d", id->ident == IDENT_NONE ? 0 : (int)id->pid);
-	printf(",\"since\":%lld", id->ident == IDENT_RUNNING && id->have_state
-		? id->st.started_at : 0LL);
+	printf(",\"since\":%lld",
+	       id->ident == IDENT_RUNNING && id->have_state ? id->st.started_at : 0LL);
 	printf(",\"uptime_seconds\":%.0f", f->uptime);
 	fputs(",\"process\":", stdout);
 	json_string(stdout, f->have_pi ? f->pi.comm : "");
@@ -561,7 +561,8 @@ static void print_json(const struct service *svc, const struct identity *id,
 	json_string(stdout, id->ident == IDENT_RUNNING ? id->how : id->why);
 	printf(",\"restarts\":%d", id->have_state ? id->st.restarts : 0);
 	fputs(",\"last_exit\":", stdout);
-	json_string(stdout, id->have_state && id->st.last_exit[0] ? id->st.last_exit : "-");
+	json_string(stdout,
+		    id->have_state && id->st.last_exit[0] ? id->st.last_exit : "-");
 	fputs(",\"log\":", stdout);
 	json_string(stdout, log ? log : "");
 	fputs("}\n", stdout);
@@ -579,16 +580,19 @@ static void print_block(const struct service *svc, const struct identity *id,
 		format_duration(f->uptime, dur, sizeof(dur));
 		if (id->have_state) {
 			time_t t = (time_t)id->st.started_at;
-			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", localtime(&t));
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z",
+				 localtime(&t));
 			printf("    State: running since %s (up %s)\n", when, dur);
 		} else {
 			printf("    State: running (up %s)\n", dur);
 		}
-		printf("      PID: %d (%s)\n", (int)id->pid, f->have_pi ? f->pi.comm : "?");
+		printf("      PID: %d (%s)\n", (int)id->pid,
+		       f->have_pi ? f->pi.comm : "?");
 		printf("  Command: %s\n", f->cmdline[0] ? f->cmdline : svc->exec_line);
 		if (f->have_pi)
 			printf("   Memory: %.1f MiB RSS, %ld task%s\n",
-			       (double)f->pi.rss_pages * (double)sysconf(_SC_PAGESIZE) / 1048576.0,
+			       (double)f->pi.rss_pages * (double)sysconf(_SC_PAGESIZE) /
+				       1048576.0,
 			       f->pi.threads, f->pi.threads == 1 ? "" : "s");
 		printf("  Pidfile: %s (verified: %s)\n", svc->pidfile, id->how);
 		break;
@@ -598,8 +602,9 @@ static void print_block(const struct service *svc, const struct identity *id,
 		break;
 	default:
 		printf("    State: %s: pid %d: %s\n",
-		       id->ident == IDENT_DEAD ? "dead, pidfile remains" :
-		       id->ident == IDENT_STALE ? "not running, stale pidfile" : "unknown",
+		       id->ident == IDENT_DEAD            ? "dead, pidfile remains"
+			       : id->ident == IDENT_STALE ? "not running, stale pidfile"
+							  : "unknown",
 		       (int)id->pid, id->why);
 		printf("  Command: %s\n", svc->exec_line);
 		printf("  Pidfile: %s (not verified)\n", svc->pidfile);
@@ -661,8 +666,8 @@ int cmd_status_list(struct cmdctx *c, const struct strv *names)
 		if ((int)strlen(names->v[i]) > width)
 			width = (int)strlen(names->v[i]);
 	if (verbosity > 0 && !c->json)
-		printf("%-*s  %-8s %7s  %-12s %s\n", width, "NAME", "STATE", "PID", "UPTIME",
-		       "DESCRIPTION");
+		printf("%-*s  %-8s %7s  %-12s %s\n", width, "NAME", "STATE", "PID",
+		       "UPTIME", "DESCRIPTION");
 	for (size_t i = 0; i < names->n; i++) {
 		struct errlist el = {0};
 		struct service svc;
@@ -672,10 +677,12 @@ int cmd_status_list(struct cmdctx *c, const struct strv *names)
 
 		if (service_load(&svc, &c->gc, names->v[i], &el) < 0) {
 			if (verbosity > 0 && !c->json)
-				printf("%-*s  %-8s %7s  %-12s %s\n", width, names->v[i], "invalid",
-				       "-", "-", el.msgs.n ? el.msgs.v[0] : "");
+				printf("%-*s  %-8s %7s  %-12s %s\n", width, names->v[i],
+				       "invalid", "-", "-",
+				       el.msgs.n ? el.msgs.v[0] : "");
 			else if (c->json && verbosity > 0)
-				printf("{\"name\":\"%s\",\"state\":\"invalid\"}\n", names->v[i]);
+				printf("{\"name\":\"%s\",\"state\":\"invalid\"}\n",
+				       names->v[i]);
 			errlist_free(&el);
 			service_free(&svc);
 			rc = STATUS_STOPPED;
@@ -793,7 +800,8 @@ int cmd_each(struct cmdctx *c, action_fn fn, const struct strv *names)
 		}
 		for (size_t i = 0; i < names->n; i++)
 			if (pids[i] == done) {
-				codes[i] = WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_FAILED;
+				codes[i] = WIFEXITED(status) ? WEXITSTATUS(status)
+							     : EXIT_FAILED;
 				running--;
 			}
 	}
@@ -815,7 +823,8 @@ static char *render_for(struct cmdctx *c, const struct service *svc)
 
 	if (!self)
 		self = xstrdup("/usr/local/sbin/svcctl");
-	text = initscript_render(svc, self, c->script_config ? c->script_config : c->gc.path);
+	text = initscript_render(svc, self,
+				 c->script_config ? c->script_config : c->gc.path);
 	free(self);
 	return text;
 }
@@ -855,8 +864,8 @@ int cmd_enable(struct cmdctx *c, const char *name)
 			  text ? why : strerror(saved));
 		rc = errno_exit(saved);
 	} else {
-		msg_info("%s: enabled (%s/%s, runlevels %s)\n", name, c->gc.initd_dir, name,
-			 svc.runlevels);
+		msg_info("%s: enabled (%s/%s, runlevels %s)\n", name, c->gc.initd_dir,
+			 name, svc.runlevels);
 	}
 	free(text);
 	service_free(&svc);

@@ -116,7 +116,8 @@ static char *absolute_in(const char *base, const char *value)
 	char *out = xcalloc(1, strlen(joined) + 2), *save = NULL, *part;
 	size_t len = 0;
 
-	for (part = strtok_r(joined, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+	for (part = strtok_r(joined, "/", &save); part;
+	     part = strtok_r(NULL, "/", &save)) {
 		if (strcmp(part, ".") == 0)
 			continue;
 		if (strcmp(part, "..") == 0) {
@@ -128,11 +129,11 @@ static char *absolute_in(const char *base, const char *value)
 			continue;
 		}
 		out[len++] = '/';
-		strcpy(out + len, part);
+		memcpy(out + len, part, strlen(part) + 1);
 		len += strlen(part);
 	}
 	if (len == 0)
-		strcpy(out, "/");
+		memcpy(out, "/", 2);
 	free(joined);
 	return out;
 }
@@ -142,7 +143,8 @@ static int check_seconds(cfg_t *cfg, cfg_opt_t *opt)
 	double v = cfg_opt_getnfloat(opt, cfg_opt_size(opt) - 1);
 
 	if (v < 0 || v > 86400) {
-		cfg_error(cfg, "%s must be between 0 and 86400 seconds", cfg_opt_name(opt));
+		cfg_error(cfg, "%s must be between 0 and 86400 seconds",
+			  cfg_opt_name(opt));
 		return -1;
 	}
 	return 0;
@@ -168,8 +170,8 @@ int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 		"services_dir", "run_dir", "log_dir", "initd_dir", "rc_dir",
 	};
 	char **slots[] = {
-		&gc->services_dir, &gc->run_dir, &gc->log_dir, &gc->initd_dir,
-		&gc->rc_dir,
+		&gc->services_dir, &gc->run_dir, &gc->log_dir,
+		&gc->initd_dir,    &gc->rc_dir,
 	};
 	struct stat st;
 	cfg_t *cfg;
@@ -210,11 +212,8 @@ int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 	cfg_set_validate_func(cfg, "ready_seconds", check_seconds);
 	cfg_set_validate_func(cfg, "start_timeout", check_seconds);
 	switch (cfg_parse(cfg, file)) {
-	case CFG_SUCCESS:
-		break;
-	case CFG_FILE_ERROR:
-		errlist_add(el, "%s: %s", file, strerror(errno));
-		goto out;
+	case CFG_SUCCESS: break;
+	case CFG_FILE_ERROR: errlist_add(el, "%s: %s", file, strerror(errno)); goto out;
 	default:
 		if (el->msgs.n == before)
 			errlist_add(el, "%s: parse error", file);

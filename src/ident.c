@@ -42,12 +42,15 @@ int identify(const struct service *svc, struct identity *id)
 		}
 		if (ps != PROC_ALIVE) {
 			id->ident = IDENT_DEAD;
-			id->why = ps == PROC_ZOMBIE ? "process is a zombie" : "process is gone";
+			id->why = ps == PROC_ZOMBIE ? "process is a zombie"
+						    : "process is gone";
 			return 0;
 		}
-		if (proc_starttime(pid, &starttime) < 0 || starttime != id->st.starttime) {
+		if (proc_starttime(pid, &starttime) < 0 ||
+		    starttime != id->st.starttime) {
 			id->ident = IDENT_STALE;
-			id->why = "the PID now belongs to another process (start time differs)";
+			id->why = "the PID now belongs to another process (start time "
+				  "differs)";
 			return 0;
 		}
 		id->ident = IDENT_RUNNING;

@@ -27,8 +27,9 @@ static void vmsg(const char *name, const char *fmt, va_list ap)
 	n = name ? snprintf(buf, sizeof(buf), "%s: %s: ", progname, name)
 		 : snprintf(buf, sizeof(buf), "%s: ", progname);
 	vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
-	strcat(buf, "\n");
-	(void)write_full(STDERR_FILENO, buf, strlen(buf));
+	n = (int)strlen(buf);
+	buf[n++] = '\n';
+	(void)write_full(STDERR_FILENO, buf, (size_t)n);
 }
 
 void msg_error(const char *name, const char *fmt, ...)
@@ -94,7 +95,8 @@ void log_tail(const char *path, int lines, const char *indent, int fd)
 		close(in);
 		return;
 	}
-	off = st.st_size > (off_t)sizeof(buf) - 1 ? st.st_size - (off_t)sizeof(buf) + 1 : 0;
+	off = st.st_size > (off_t)sizeof(buf) - 1 ? st.st_size - (off_t)sizeof(buf) + 1
+						  : 0;
 	r = pread(in, buf, sizeof(buf) - 1, off);
 	close(in);
 	if (r <= 0)

@@ -13,9 +13,9 @@
 #include "svcctl.h"
 
 enum {
-	A_ALL = 1,         /* accepts --all */
+	A_ALL = 1, /* accepts --all */
 	A_NONE_IS_ALL = 2, /* no name means every service */
-	A_PARALLEL = 4,    /* several names run concurrently */
+	A_PARALLEL = 4, /* several names run concurrently */
 };
 
 static const struct action {
@@ -31,7 +31,8 @@ static const struct action {
 	{"condrestart", cmd_try_restart, A_ALL | A_PARALLEL, "same as try-restart"},
 	{"reload", cmd_reload, 0, "send reload_signal"},
 	{"force-reload", cmd_force_reload, 0, "reload if configured, else restart"},
-	{"status", cmd_status, A_ALL | A_NONE_IS_ALL, "show state (all services: one line each)"},
+	{"status", cmd_status, A_ALL | A_NONE_IS_ALL,
+	 "show state (all services: one line each)"},
 	{"check", cmd_check, A_ALL | A_NONE_IS_ALL, "validate the configuration"},
 	{"logs", cmd_logs, 0, "print the log tail (-n N, -f)"},
 	{"initscript", cmd_initscript, 0, "print an LSB init script"},
@@ -58,14 +59,17 @@ static void usage(FILE *f)
 		"       svcctl -h | -V\n"
 		"\n"
 		"options:\n"
-		"  -c, --config FILE  global configuration (default /etc/svcctl/svcctl.conf)\n"
+		"  -c, --config FILE  global configuration (default "
+		"/etc/svcctl/svcctl.conf)\n"
 		"  -q, --quiet        no normal output; errors still go to stderr\n"
 		"  -v, --verbose      say more\n"
-		"  -a, --all          every service (start, stop, restart, status, check)\n"
+		"  -a, --all          every service (start, stop, restart, status, "
+		"check)\n"
 		"      --json         status as one JSON object per service\n"
 		"      --brief        status: one line, as LSB init scripts print it\n"
 		"      --script-svcctl PATH, --script-config PATH\n"
-		"                     initscript/enable: the svcctl and config the script runs\n"
+		"                     initscript/enable: the svcctl and config the "
+		"script runs\n"
 		"  -n, --lines N      logs: how many lines (default 10)\n"
 		"  -f, --follow       logs: keep printing new lines\n"
 		"\n"
@@ -141,12 +145,11 @@ int main(int argc, char **argv)
 		case 'C': c.script_config = optarg; break;
 		case 'n':
 			if (parse_int(optarg, 0, 1000000, &n) < 0)
-				return usage_error("-n: '%s' is not a line count", optarg);
+				return usage_error("-n: '%s' is not a line count",
+						   optarg);
 			c.lines = (int)n;
 			break;
-		default:
-			fprintf(stderr, "Try 'svcctl --help'.\n");
-			return EXIT_USAGE;
+		default: fprintf(stderr, "Try 'svcctl --help'.\n"); return EXIT_USAGE;
 		}
 	}
 	words = argv + optind;
@@ -203,7 +206,8 @@ int main(int argc, char **argv)
 		if (service_list(&c.gc, &names) < 0) {
 			msg_error(NULL, "%s: %s", c.gc.services_dir, strerror(errno));
 			conf_free(&c.gc);
-			return act->fn == cmd_status ? STATUS_UNKNOWN : EXIT_NOTCONFIGURED;
+			return act->fn == cmd_status ? STATUS_UNKNOWN
+						     : EXIT_NOTCONFIGURED;
 		}
 		if (act->fn == cmd_status) {
 			rc = cmd_status_list(&c, &names);

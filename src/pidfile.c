@@ -18,7 +18,7 @@ int mkdir_p(const char *path, mode_t mode)
 	char *copy = xstrdup(path);
 	int rc = 0;
 
-	for (char *p = copy + 1; ; p++) {
+	for (char *p = copy + 1;; p++) {
 		if (*p == '/' || *p == '\0') {
 			char c = *p;
 			*p = '\0';
@@ -79,7 +79,8 @@ int write_file_atomic(const char *path, const char *data, size_t len, mode_t mod
 	if (fd < 0 && errno == EEXIST) {
 		/* left by a crashed svcctl with our PID: ours to replace */
 		unlink(tmp);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			  mode);
 	}
 	if (fd < 0)
 		goto fail_noclose;
@@ -163,12 +164,11 @@ int pidfile_read(const char *path, uid_t allowed_uid, pid_t *pid, const char **w
 	}
 	*pid = (pid_t)v;
 	return 0;
-bad:
-	{
-		int saved = errno;
-		close(fd);
-		errno = saved;
-	}
+bad : {
+	int saved = errno;
+	close(fd);
+	errno = saved;
+}
 	return -1;
 }
 

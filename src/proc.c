@@ -164,7 +164,7 @@ static bool same_file(const char *a, const char *b)
 	struct stat sa, sb;
 
 	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-	       sa.st_ino == sb.st_ino;
+		sa.st_ino == sb.st_ino;
 }
 
 /* Does PID run path? Either as its executable (device and inode, as

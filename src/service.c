@@ -34,13 +34,14 @@ struct parse_ctx {
 	enum section section;
 	struct entry *entries;
 	size_t n_entries, cap_entries;
-	bool continuable;      /* an indented line here continues the last key */
+	bool continuable; /* an indented line here continues the last key */
 	char *buf;
 	size_t bufcap;
 };
 
 static const char *const section_names[] = {
-	[SEC_SERVICE] = "service", [SEC_ENVIRONMENT] = "environment",
+	[SEC_SERVICE] = "service",
+	[SEC_ENVIRONMENT] = "environment",
 	[SEC_INSTALL] = "install",
 };
 
@@ -98,7 +99,8 @@ static char *ini_line_reader(char *str, int num, void *stream)
 		line[--len] = '\0';
 	if (len > num - 2) {
 		errlist_add(ctx->el,
-			    "%s:%d: line longer than %d bytes; continue a long value on indented lines",
+			    "%s:%d: line longer than %d bytes; continue a long value on "
+			    "indented lines",
 			    ctx->file, ctx->lineno, num - 2);
 		ctx->continuable = false;
 		goto blank;
@@ -124,7 +126,8 @@ static char *ini_line_reader(char *str, int num, void *stream)
 		t = trim(t);
 		if (*t) {
 			struct entry *e = &ctx->entries[ctx->n_entries - 1];
-			char *joined = xasprintf("%s%s%s", e->value, *e->value ? " " : "", t);
+			char *joined =
+				xasprintf("%s%s%s", e->value, *e->value ? " " : "", t);
 			free(e->value);
 			e->value = joined;
 		}
@@ -163,7 +166,7 @@ blank:
 }
 
 static int ini_key_handler(void *user, const char *section, const char *name,
-		       const char *value)
+			   const char *value)
 {
 	struct parse_ctx *ctx = user;
 	struct entry *e;
@@ -175,14 +178,15 @@ static int ini_key_handler(void *user, const char *section, const char *name,
 	}
 	if (ctx->section == SEC_NONE) {
 		ctx->continuable = false;
-		errlist_add(ctx->el, "%s:%d: key '%s' outside of any section",
-			    ctx->file, ctx->lineno, name);
+		errlist_add(ctx->el, "%s:%d: key '%s' outside of any section", ctx->file,
+			    ctx->lineno, name);
 		return 1;
 	}
 	for (size_t i = 0; i < ctx->n_entries; i++) {
 		e = &ctx->entries[i];
 		if (e->section == ctx->section && strcmp(e->key, name) == 0) {
-			errlist_add(ctx->el, "%s:%d: duplicate key '%s' (first set on line %d)",
+			errlist_add(ctx->el,
+				    "%s:%d: duplicate key '%s' (first set on line %d)",
 				    ctx->file, ctx->lineno, name, e->line);
 			ctx->continuable = false;
 			return 1;
@@ -205,8 +209,7 @@ static int ini_key_handler(void *user, const char *section, const char *name,
 }
 
 /* Validation of one value; each returns 0 or adds an error and returns -1. */
-#define BAD(fmt, ...) \
-	(errlist_add(el, "%s:%d: " fmt, file, e->line, __VA_ARGS__), -1)
+#define BAD(fmt, ...) (errlist_add(el, "%s:%d: " fmt, file, e->line, __VA_ARGS__), -1)
 
 static int set_abs_path(char **slot, const struct entry *e, const char *file,
 			struct errlist *el)
@@ -233,8 +236,8 @@ static int set_output(struct output *out, const struct entry *e, bool allow_stdo
 		out->kind = OUT_FILE;
 		out->path = xstrdup(e->value);
 	} else
-		return BAD("%s must be an absolute path, null, syslog%s; not '%s'", e->key,
-			   allow_stdout ? " or stdout" : "", e->value);
+		return BAD("%s must be an absolute path, null, syslog%s; not '%s'",
+			   e->key, allow_stdout ? " or stdout" : "", e->value);
 	return 0;
 }
 
@@ -246,8 +249,8 @@ static int set_seconds(double *slot, const struct entry *e, const char *file,
 	return 0;
 }
 
-static int set_int(int *slot, long min, long max, const struct entry *e,
-		   const char *file, struct errlist *el)
+static int set_int(int *slot, long min, long max, const struct entry *e, const char *file,
+		   struct errlist *el)
 {
 	long v;
 
@@ -281,7 +284,8 @@ static int set_limit(struct service *svc, const struct entry *e, const char *fil
 		rc = -1;
 	free(copy);
 	if (rc < 0)
-		return BAD("limit_nofile must be N, SOFT:HARD or infinity (soft <= hard), not '%s'",
+		return BAD("limit_nofile must be N, SOFT:HARD or infinity (soft <= "
+			   "hard), not '%s'",
 			   e->value);
 	svc->nofile_set = true;
 	svc->nofile_soft = v[0];
@@ -289,17 +293,19 @@ static int set_limit(struct service *svc, const struct entry *e, const char *fil
 	return 0;
 }
 
-static int set_exit_codes(struct service *svc, const struct entry *e,
-			  const char *file, struct errlist *el)
+static int set_exit_codes(struct service *svc, const struct entry *e, const char *file,
+			  struct errlist *el)
 {
 	char *copy = xstrdup(e->value), *save = NULL, *tok;
 	int rc = 0;
 
 	memset(svc->success_codes, 0, sizeof(svc->success_codes));
-	for (tok = strtok_r(copy, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+	for (tok = strtok_r(copy, " \t,", &save); tok;
+	     tok = strtok_r(NULL, " \t,", &save)) {
 		long n;
 		if (parse_int(tok, 0, 255, &n) < 0) {
-			rc = BAD("success_exit_codes: '%s' is not an exit code 0..255", tok);
+			rc = BAD("success_exit_codes: '%s' is not an exit code 0..255",
+				 tok);
 			break;
 		}
 		svc->success_codes[n] = 1;
@@ -308,8 +314,8 @@ static int set_exit_codes(struct service *svc, const struct entry *e,
 	return rc;
 }
 
-static int set_service_key(struct service *svc, const struct entry *e,
-			   const char *file, struct errlist *el)
+static int set_service_key(struct service *svc, const struct entry *e, const char *file,
+			   struct errlist *el)
 {
 	const char *k = e->key, *v = e->value;
 	const char *why;
@@ -324,7 +330,8 @@ static int set_service_key(struct service *svc, const struct entry *e,
 		if (argv_split(v, &svc->argv, &why) < 0)
 			return BAD("exec: %s", why);
 		if (strchr(svc->argv.v[0], '/') && svc->argv.v[0][0] != '/')
-			return BAD("exec: the program must be an absolute path or a bare name, not '%s'",
+			return BAD("exec: the program must be an absolute path or a bare "
+				   "name, not '%s'",
 				   svc->argv.v[0]);
 	} else if (strcmp(k, "type") == 0) {
 		if (strcmp(v, "simple") == 0)
@@ -381,7 +388,8 @@ static int set_service_key(struct service *svc, const struct entry *e,
 			return 0;
 		svc->environment_file_optional = v[0] == '-';
 		if (v[svc->environment_file_optional] != '/')
-			return BAD("environment_file must be an absolute path, not '%s'", v);
+			return BAD("environment_file must be an absolute path, not '%s'",
+				   v);
 		free(svc->environment_file);
 		svc->environment_file = xstrdup(v + svc->environment_file_optional);
 	} else if (strcmp(k, "stdout") == 0) {
@@ -431,7 +439,8 @@ static int set_service_key(struct service *svc, const struct entry *e,
 		else if (strcmp(v, "always") == 0)
 			svc->restart = RESTART_ALWAYS;
 		else
-			return BAD("restart must be no, on-failure or always, not '%s'", v);
+			return BAD("restart must be no, on-failure or always, not '%s'",
+				   v);
 	} else if (strcmp(k, "restart_delay") == 0) {
 		return set_seconds(&svc->restart_delay, e, file, el);
 	} else if (strcmp(k, "restart_max") == 0) {
@@ -444,8 +453,8 @@ static int set_service_key(struct service *svc, const struct entry *e,
 	return 0;
 }
 
-static int set_install_key(struct service *svc, const struct entry *e,
-			   const char *file, struct errlist *el)
+static int set_install_key(struct service *svc, const struct entry *e, const char *file,
+			   struct errlist *el)
 {
 	const char *k = e->key, *v = e->value;
 
@@ -462,7 +471,8 @@ static int set_install_key(struct service *svc, const struct entry *e,
 		char **slot = k[0] == 'r' ? &svc->requires : &svc->should;
 		for (const char *p = v; *p; p++)
 			if (!isalnum((unsigned char)*p) && !strchr(" \t$_.@+-", *p))
-				return BAD("%s: '%c' is not allowed in a facility or service name",
+				return BAD("%s: '%c' is not allowed in a facility or "
+					   "service name",
 					   k, *p);
 		free(*slot);
 		*slot = xstrdup(v);
@@ -522,8 +532,8 @@ static void set_defaults(struct service *svc, const struct globalconf *gc,
 
 /* Loads and validates services_dir/NAME.ini. Returns 0, or -1 with every
  * problem in el (errno ENOENT when the file does not exist). */
-int service_load(struct service *svc, const struct globalconf *gc,
-		 const char *name, struct errlist *el)
+int service_load(struct service *svc, const struct globalconf *gc, const char *name,
+		 struct errlist *el)
 {
 	struct parse_ctx ctx = {0};
 	struct stat st;
@@ -566,7 +576,8 @@ int service_load(struct service *svc, const struct globalconf *gc,
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < ctx.n_entries; i++) {
 			struct entry *e = &ctx.entries[i];
-			bool first = strcmp(e->key, "user") == 0 && e->section == SEC_SERVICE;
+			bool first =
+				strcmp(e->key, "user") == 0 && e->section == SEC_SERVICE;
 			if ((pass == 0) != first)
 				continue;
 			if (e->section == SEC_SERVICE)
@@ -585,7 +596,9 @@ int service_load(struct service *svc, const struct globalconf *gc,
 	if (!svc->exec_line)
 		errlist_add(el, "%s: [service] has no exec = line", file);
 	if (svc->type == TYPE_FORKING && !svc->pidfile_configured)
-		errlist_add(el, "%s: type = forking needs pidfile = (the file the program writes)",
+		errlist_add(el,
+			    "%s: type = forking needs pidfile = (the file the program "
+			    "writes)",
 			    file);
 	if (!svc->description)
 		svc->description = xstrdup(name);

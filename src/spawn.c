@@ -28,16 +28,33 @@
 #include "svcctl.h"
 
 enum step {
-	STEP_NONE, STEP_SETPGID, STEP_STDIN, STEP_STDOUT, STEP_CHDIR, STEP_RLIMIT,
-	STEP_NICE, STEP_SETGID, STEP_SETGROUPS, STEP_SETUID, STEP_EXEC, STEP_FORK,
+	STEP_NONE,
+	STEP_SETPGID,
+	STEP_STDIN,
+	STEP_STDOUT,
+	STEP_CHDIR,
+	STEP_RLIMIT,
+	STEP_NICE,
+	STEP_SETGID,
+	STEP_SETGROUPS,
+	STEP_SETUID,
+	STEP_EXEC,
+	STEP_FORK,
 };
 
 static const char *const step_names[] = {
-	[STEP_NONE] = "start", [STEP_SETPGID] = "setpgid", [STEP_STDIN] = "open /dev/null",
-	[STEP_STDOUT] = "redirect output", [STEP_CHDIR] = "chdir",
-	[STEP_RLIMIT] = "setrlimit", [STEP_NICE] = "setpriority",
-	[STEP_SETGID] = "setgid", [STEP_SETGROUPS] = "setgroups",
-	[STEP_SETUID] = "setuid", [STEP_EXEC] = "exec", [STEP_FORK] = "fork",
+	[STEP_NONE] = "start",
+	[STEP_SETPGID] = "setpgid",
+	[STEP_STDIN] = "open /dev/null",
+	[STEP_STDOUT] = "redirect output",
+	[STEP_CHDIR] = "chdir",
+	[STEP_RLIMIT] = "setrlimit",
+	[STEP_NICE] = "setpriority",
+	[STEP_SETGID] = "setgid",
+	[STEP_SETGROUPS] = "setgroups",
+	[STEP_SETUID] = "setuid",
+	[STEP_EXEC] = "exec",
+	[STEP_FORK] = "fork",
 };
 
 struct child_error {
@@ -102,7 +119,8 @@ static void child_setup(const struct spawn_plan *plan, int errfd)
 		child_fail(errfd, STEP_STDIN);
 	if (dup2(fd, STDIN_FILENO) < 0)
 		child_fail(errfd, STEP_STDIN);
-	if (dup2(plan->out_fd, STDOUT_FILENO) < 0 || dup2(plan->err_fd, STDERR_FILENO) < 0)
+	if (dup2(plan->out_fd, STDOUT_FILENO) < 0 ||
+	    dup2(plan->err_fd, STDERR_FILENO) < 0)
 		child_fail(errfd, STEP_STDOUT);
 	/* keep only 0-2 and the error pipe (close-on-exec) at 3 */
 	if (errfd != 3) {
@@ -116,8 +134,10 @@ static void child_setup(const struct spawn_plan *plan, int errfd)
 
 	if (svc->nofile_set) {
 		struct rlimit rl = {
-			svc->nofile_soft == UINT64_MAX ? RLIM_INFINITY : (rlim_t)svc->nofile_soft,
-			svc->nofile_hard == UINT64_MAX ? RLIM_INFINITY : (rlim_t)svc->nofile_hard,
+			svc->nofile_soft == UINT64_MAX ? RLIM_INFINITY
+						       : (rlim_t)svc->nofile_soft,
+			svc->nofile_hard == UINT64_MAX ? RLIM_INFINITY
+						       : (rlim_t)svc->nofile_hard,
 		};
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 			child_fail(errfd, STEP_RLIMIT);
@@ -260,7 +280,8 @@ int spawn_service(const struct spawn_plan *plan, struct spawn_result *res,
 			res->exec_failed = r.step == STEP_EXEC;
 			res->err = r.err;
 			snprintf(res->step, sizeof(res->step), "%s",
-				 r.step >= 0 && r.step <= STEP_FORK ? step_names[r.step] : "start");
+				 r.step >= 0 && r.step <= STEP_FORK ? step_names[r.step]
+								    : "start");
 			break;
 		}
 		if (r.kind == REPORT_STARTED) {
@@ -312,8 +333,9 @@ static int env_set(struct strv *env, const char *kv)
 
 static bool env_name_valid(const char *s, size_t len)
 {
-	if (len == 0 || !((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') ||
-			  s[0] == '_'))
+	if (len == 0 ||
+	    !((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') ||
+	      s[0] == '_'))
 		return false;
 	for (size_t i = 1; i < len; i++)
 		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
@@ -327,8 +349,10 @@ static bool env_name_valid(const char *s, size_t len)
 static int read_environment_file(const struct service *svc, struct strv *env,
 				 struct errlist *el)
 {
-	char *text, *save = NULL, *line;
+	char *text, *line;
 	int lineno = 0, rc = 0;
+
+	struct stat st;
 
 	text = read_small_file(svc->environment_file, 1 << 20, NULL);
 	if (!text) {
@@ -337,7 +361,14 @@ static int read_environment_file(const struct service *svc, struct strv *env,
 		errlist_add(el, "%s: %s", svc->environment_file, strerror(errno));
 		return -1;
 	}
-	for (char *p = text; p; ) {
+	/* as root it feeds a program's environment (LD_PRELOAD...): same rule as
+	 * the config files */
+	if (stat(svc->environment_file, &st) < 0 ||
+	    file_trusted(svc->environment_file, &st, el) < 0) {
+		free(text);
+		return -1;
+	}
+	for (char *p = text; p;) {
 		char *nl = strchr(p, '\n'), *eq, *val;
 		size_t vlen;
 
@@ -354,7 +385,8 @@ static int read_environment_file(const struct service *svc, struct strv *env,
 			line += 7;
 		eq = strchr(line, '=');
 		if (!eq || !env_name_valid(line, (size_t)(eq - line))) {
-			errlist_add(el, "%s:%d: expected KEY=VALUE", svc->environment_file, lineno);
+			errlist_add(el, "%s:%d: expected KEY=VALUE",
+				    svc->environment_file, lineno);
 			rc = -1;
 			continue;
 		}
@@ -362,7 +394,8 @@ static int read_environment_file(const struct service *svc, struct strv *env,
 		vlen = strlen(val);
 		while (vlen > 0 && (val[vlen - 1] == '\r' || val[vlen - 1] == ' '))
 			val[--vlen] = '\0';
-		if (vlen >= 2 && (val[0] == '"' || val[0] == '\'') && val[vlen - 1] == val[0]) {
+		if (vlen >= 2 && (val[0] == '"' || val[0] == '\'') &&
+		    val[vlen - 1] == val[0]) {
 			val[vlen - 1] = '\0';
 			memmove(val, val + 1, vlen - 1);
 		}
@@ -373,7 +406,6 @@ static int read_environment_file(const struct service *svc, struct strv *env,
 			free(kv);
 		}
 	}
-	(void)save;
 	free(text);
 	return rc;
 }
@@ -392,8 +424,10 @@ int build_environment(const struct service *svc, struct strv *env, struct errlis
 		strv_push_owned(env, xasprintf("HOME=%s", pw->pw_dir));
 		strv_push_owned(env, xasprintf("USER=%s", pw->pw_name));
 		strv_push_owned(env, xasprintf("LOGNAME=%s", pw->pw_name));
-		strv_push_owned(env, xasprintf("SHELL=%s", pw->pw_shell && *pw->pw_shell
-							 ? pw->pw_shell : "/bin/sh"));
+		strv_push_owned(env,
+				xasprintf("SHELL=%s",
+					  pw->pw_shell && *pw->pw_shell ? pw->pw_shell
+									: "/bin/sh"));
 	}
 	if (svc->environment_file && read_environment_file(svc, env, el) < 0)
 		return -1;

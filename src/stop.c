@@ -16,7 +16,7 @@
 #define SYS_pidfd_send_signal 424
 #endif
 
-#define KILL_GRACE 5.0   /* after SIGKILL, how long before we call it stuck */
+#define KILL_GRACE 5.0 /* after SIGKILL, how long before we call it stuck */
 #define GROUP_MAX 4096
 
 /* Waits until the process behind pidfd has exited or the deadline passes;

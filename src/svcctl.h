@@ -17,13 +17,13 @@ struct stat;
  * status has its own meanings for 1..4 (LSB 3.0 core, "Init Script Actions"). */
 enum exit_code {
 	EXIT_OK = 0,
-	EXIT_FAILED = 1,       /* generic failure; status: dead, pidfile exists */
-	EXIT_USAGE = 2,        /* invalid or excess arguments */
-	EXIT_UNIMPLEMENTED = 3,/* unimplemented feature; status: not running */
-	EXIT_PERM = 4,         /* insufficient privilege; status: unknown */
+	EXIT_FAILED = 1, /* generic failure; status: dead, pidfile exists */
+	EXIT_USAGE = 2, /* invalid or excess arguments */
+	EXIT_UNIMPLEMENTED = 3, /* unimplemented feature; status: not running */
+	EXIT_PERM = 4, /* insufficient privilege; status: unknown */
 	EXIT_NOTINSTALLED = 5, /* program is not installed */
-	EXIT_NOTCONFIGURED = 6,/* program is not configured */
-	EXIT_NOTRUNNING = 7,   /* program is not running (reload) */
+	EXIT_NOTCONFIGURED = 6, /* program is not configured */
+	EXIT_NOTRUNNING = 7, /* program is not running (reload) */
 };
 
 enum status_code {
@@ -57,7 +57,7 @@ void errlist_free(struct errlist *el);
 
 /* svcctl.conf */
 struct globalconf {
-	char *path;          /* the file read, or NULL for built-in defaults */
+	char *path; /* the file read, or NULL for built-in defaults */
 	char *services_dir;
 	char *run_dir;
 	char *log_dir;
@@ -81,7 +81,7 @@ enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS };
 
 struct output {
 	enum output_kind kind;
-	char *path;          /* OUT_FILE */
+	char *path; /* OUT_FILE */
 };
 
 struct service {
@@ -89,9 +89,9 @@ struct service {
 	char *ini_path;
 	char *description;
 	char *exec_line;
-	struct strv argv;    /* split exec = */
+	struct strv argv; /* split exec = */
 	enum service_type type;
-	char *pidfile;       /* resolved: run_dir/NAME.pid unless configured */
+	char *pidfile; /* resolved: run_dir/NAME.pid unless configured */
 	bool pidfile_configured;
 	char *user, *group;
 	uid_t uid;
@@ -113,12 +113,12 @@ struct service {
 	int stop_signal;
 	double stop_timeout;
 	enum kill_mode kill_mode;
-	int reload_signal;   /* 0: none */
+	int reload_signal; /* 0: none */
 	enum restart_policy restart;
 	double restart_delay;
 	int restart_max;
 	uint8_t success_codes[256];
-	struct strv environment;  /* KEY=VALUE from [environment] */
+	struct strv environment; /* KEY=VALUE from [environment] */
 	/* [install] */
 	char *runlevels;
 	int start_priority, stop_priority;
@@ -128,8 +128,8 @@ struct service {
 };
 
 bool service_name_valid(const char *name);
-int service_load(struct service *svc, const struct globalconf *gc,
-		 const char *name, struct errlist *el);
+int service_load(struct service *svc, const struct globalconf *gc, const char *name,
+		 struct errlist *el);
 void service_free(struct service *svc);
 int service_list(const struct globalconf *gc, struct strv *names);
 const char *service_unsupported(const struct service *svc);
@@ -143,7 +143,7 @@ char *argv_join(char *const *argv, size_t n);
 enum proc_state { PROC_GONE, PROC_ZOMBIE, PROC_ALIVE };
 
 struct proc_info {
-	char state;          /* R S D Z T ... */
+	char state; /* R S D Z T ... */
 	pid_t ppid, pgid, sid;
 	unsigned long long starttime; /* clock ticks since boot */
 	long rss_pages;
@@ -168,7 +168,7 @@ struct state {
 	unsigned long long starttime;
 	char boot_id[40];
 	pid_t monitor_pid;
-	long long started_at;   /* wall clock, seconds */
+	long long started_at; /* wall clock, seconds */
 	int restarts;
 	char last_exit[64];
 	char exec[512];
@@ -176,24 +176,22 @@ struct state {
 
 int pidfile_lock(const char *lock_path);
 int pidfile_write(const char *path, pid_t pid);
-int pidfile_read(const char *path, uid_t allowed_uid, pid_t *pid,
-		 const char **why);
+int pidfile_read(const char *path, uid_t allowed_uid, pid_t *pid, const char **why);
 int pidfile_remove(const char *path);
 int state_write(const char *path, const struct state *st);
 int state_read(const char *path, struct state *st);
 int state_parse(const char *text, struct state *st);
 int state_format(const struct state *st, char *buf, size_t len);
-int write_file_atomic(const char *path, const char *data, size_t len,
-		      mode_t mode);
+int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
 int mkdir_p(const char *path, mode_t mode);
 
 /* identity: what the recorded PID is */
 enum ident {
-	IDENT_NONE,        /* no pidfile */
-	IDENT_RUNNING,     /* verified, alive */
-	IDENT_DEAD,        /* pidfile, process gone or a zombie */
-	IDENT_STALE,       /* pidfile names a process that is not ours */
-	IDENT_UNTRUSTED,   /* pidfile refused (permissions, symlink, garbage) */
+	IDENT_NONE, /* no pidfile */
+	IDENT_RUNNING, /* verified, alive */
+	IDENT_DEAD, /* pidfile, process gone or a zombie */
+	IDENT_STALE, /* pidfile names a process that is not ours */
+	IDENT_UNTRUSTED, /* pidfile refused (permissions, symlink, garbage) */
 };
 
 struct identity {
@@ -201,8 +199,8 @@ struct identity {
 	pid_t pid;
 	bool have_state;
 	struct state st;
-	const char *why;   /* static text for STALE/UNTRUSTED */
-	const char *how;   /* how it was verified */
+	const char *why; /* static text for STALE/UNTRUSTED */
+	const char *how; /* how it was verified */
 };
 
 int identify(const struct service *svc, struct identity *id);
@@ -210,19 +208,19 @@ int identify(const struct service *svc, struct identity *id);
 /* spawn: daemonize and start synchronously */
 struct spawn_result {
 	pid_t pid;
-	int exit_status;     /* waitpid status when the program died early */
+	int exit_status; /* waitpid status when the program died early */
 	bool died;
 	bool exec_failed;
-	int err;             /* errno of the failed step */
-	char step[48];       /* which step failed */
-	double elapsed;      /* seconds the program lived */
+	int err; /* errno of the failed step */
+	char step[48]; /* which step failed */
+	double elapsed; /* seconds the program lived */
 };
 
 /* Everything the program's process needs, prepared before fork so the child
  * only makes async-signal-safe calls. */
 struct spawn_plan {
 	const struct service *svc;
-	const char *path;    /* resolved program */
+	const char *path; /* resolved program */
 	char **envp;
 	int out_fd, err_fd;
 	bool set_nice;
@@ -233,8 +231,7 @@ struct spawn_plan {
 
 int spawn_service(const struct spawn_plan *plan, struct spawn_result *res,
 		  int (*on_started)(pid_t pid, void *arg), void *arg);
-int build_environment(const struct service *svc, struct strv *env,
-		      struct errlist *el);
+int build_environment(const struct service *svc, struct strv *env, struct errlist *el);
 
 /* stop */
 enum stop_result { STOP_DONE, STOP_KILLED, STOP_STUCK };
@@ -263,8 +260,8 @@ struct cmdctx {
 	bool follow;
 	bool brief;
 	int lines;
-	const char *script_svcctl;  /* initscript: svcctl path to embed */
-	const char *script_config;  /* initscript: config path to embed */
+	const char *script_svcctl; /* initscript: svcctl path to embed */
+	const char *script_config; /* initscript: config path to embed */
 };
 
 typedef int (*action_fn)(struct cmdctx *c, const char *name);
@@ -303,7 +300,7 @@ void format_duration(double seconds, char *buf, size_t len);
 void describe_wait_status(int status, char *buf, size_t len);
 
 /* messages (log.c) */
-extern int verbosity;  /* 0 quiet, 1 normal, 2 verbose */
+extern int verbosity; /* 0 quiet, 1 normal, 2 verbose */
 extern const char *progname;
 
 void msg_error(const char *name, const char *fmt, ...)
