@@ -195,7 +195,8 @@ int proc_pidfd_open(pid_t pid)
 }
 
 /* Live (non-zombie) members of process group pgid, for stopping what a
- * program forked after the program itself is gone. */
+ * program forked after the program itself is gone. getpgid() per PID is one
+ * cheap syscall; the stat text is read only for actual members. */
 int proc_group_members(pid_t pgid, pid_t *pids, size_t max, size_t *n)
 {
 	DIR *d = opendir("/proc");
@@ -205,15 +206,12 @@ int proc_group_members(pid_t pgid, pid_t *pids, size_t max, size_t *n)
 	if (!d)
 		return -1;
 	while ((de = readdir(d)) && *n < max) {
-		struct proc_info pi;
 		long pid;
 
 		if (!isdigit((unsigned char)de->d_name[0]) ||
 		    parse_int(de->d_name, 1, 0x7fffffff, &pid) < 0)
 			continue;
-		if (proc_stat((pid_t)pid, &pi) < 0 || pi.pgid != pgid)
-			continue;
-		if (pi.state == 'Z' || pi.state == 'X')
+		if (getpgid((pid_t)pid) != pgid || proc_alive((pid_t)pid) != PROC_ALIVE)
 			continue;
 		pids[(*n)++] = (pid_t)pid;
 	}
