@@ -1,0 +1,47 @@
+#!/usr/bin/env bats
+# Bad environments: a full disk, an unwritable log. One clear message, the
+# right exit code, nothing half-written, nothing left running.
+
+load test_helper
+
+# a marker argument that lets the test find its own processes in /proc;
+# the pattern is written so that grep's own command line does not match
+marked_running() {
+	grep -lsa -e "${1/-/[-]}" /proc/[0-9]*/cmdline 2>/dev/null | wc -l
+}
+
+@test "full disk: start fails with ENOSPC, no pidfile, nothing running" {
+	[ "$(id -u)" -eq 0 ] || skip "mounting a small tmpfs needs root"
+	marker="full-disk-$$-$RANDOM"
+	make_service web "exec = sleep 1000 $marker"
+	mkdir -p "$SB/run"
+	# run_dir is a 16 KiB tmpfs, filled up, inside a private mount namespace
+	run unshare -m sh -c "
+		mount -t tmpfs -o size=16k tmpfs '$SB/run' &&
+		touch '$SB/run/web.lock' &&
+		dd if=/dev/zero of='$SB/run/filler' bs=4k count=100 2>/dev/null;
+		'$SVCCTL' -c '$CONF' web start"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"No space left on device"* ]]
+	[ "$(marked_running "$marker")" -eq 0 ]
+	[ ! -e "$SB/run/web.pid" ]
+}
+
+@test "a log file that cannot be opened: start fails before anything runs" {
+	marker="nolog-$$-$RANDOM"
+	make_service web "exec = sleep 1000 $marker" "stdout = $SB/missing/dir/web.log"
+	run sv web start
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$SB/missing/dir/web.log: No such file or directory"* ]]
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$(marked_running "$marker")" -eq 0 ]
+	[ ! -e "$SB/run/web.pid" ]
+}
+
+@test "a directory that does not exist: start says chdir and the path" {
+	make_service web "exec = sleep 1000" "directory = /nonexistent/dir"
+	run sv web start
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"chdir /nonexistent/dir: No such file or directory"* ]]
+	[ ! -e "$SB/run/web.pid" ]
+}
