@@ -105,6 +105,7 @@ static int open_output(const struct cmdctx *c, const struct service *svc,
 struct started {
 	const struct service *svc;
 	const char *path;
+	const char *failed_file; /* the run_dir file that could not be written */
 };
 
 /* Called as soon as exec succeeded: the state first, then the pidfile, so a
@@ -121,10 +122,13 @@ static int record_start(pid_t pid, void *arg)
 	st.started_at = now_wall();
 	snprintf(st.exec, sizeof(st.exec), "%s", s->path);
 	snprintf(st.last_exit, sizeof(st.last_exit), "-");
-	if (state_write(s->svc->state_path, &st) < 0)
+	if (state_write(s->svc->state_path, &st) < 0) {
+		s->failed_file = s->svc->state_path;
 		return -1;
+	}
 	if (pidfile_write(s->svc->pidfile, pid) < 0) {
 		int saved = errno;
+		s->failed_file = s->svc->pidfile;
 		(void)pidfile_remove(s->svc->state_path);
 		errno = saved;
 		return -1;
@@ -164,7 +168,7 @@ static int prepare_ids(const struct service *svc, struct spawn_plan *plan, int *
 }
 
 static int report_failure(const struct service *svc, const struct spawn_result *res,
-			  const char *path)
+			  const struct started *st)
 {
 	char what[128];
 	const char *log = service_log_path(svc);
@@ -173,7 +177,7 @@ static int report_failure(const struct service *svc, const struct spawn_result *
 		bool missing = res->err == ENOENT || res->err == EACCES ||
 			res->err == ENOEXEC || res->err == ENOTDIR || res->err == EISDIR;
 
-		msg_error(svc->name, "exec %s: %s", path, strerror(res->err));
+		msg_error(svc->name, "exec %s: %s", st->path, strerror(res->err));
 		return missing ? EXIT_NOTINSTALLED : EXIT_FAILED;
 	}
 	if (res->step[0]) {
@@ -181,7 +185,8 @@ static int report_failure(const struct service *svc, const struct spawn_result *
 			msg_error(svc->name, "chdir %s: %s", svc->directory,
 				  strerror(res->err));
 		else if (strcmp(res->step, "write pidfile") == 0)
-			msg_error(svc->name, "cannot write pidfile %s: %s", svc->pidfile,
+			msg_error(svc->name, "cannot write %s: %s",
+				  st->failed_file ? st->failed_file : svc->pidfile,
 				  strerror(res->err));
 		else
 			msg_error(svc->name, "%s: %s", res->step, strerror(res->err));
@@ -259,12 +264,13 @@ static int start_locked(struct cmdctx *c, struct service *svc)
 	}
 	st.svc = svc;
 	st.path = path;
+	st.failed_file = NULL;
 	if (spawn_service(&plan, &res, record_start, &st) < 0 || res.died) {
 		if (!res.step[0] && !res.died) {
 			msg_error(svc->name, "fork: %s", strerror(errno));
 			rc = EXIT_FAILED;
 		} else {
-			rc = report_failure(svc, &res, path);
+			rc = report_failure(svc, &res, &st);
 		}
 		forget_pid(svc);
 		goto out;

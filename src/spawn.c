@@ -87,6 +87,25 @@ static void child_fail(int fd, enum step step)
 	_exit(127);
 }
 
+/* glibc keeps the first two real-time signals (32, 33) for itself and its
+ * sigaction() refuses them, but an ignored one survives exec: some callers
+ * (GNU make's children, for one) hand them down ignored. The raw system call
+ * resets them; the kernel's struct is laid out like this where it is used. */
+static void reset_reserved_signals(void)
+{
+#if defined(__x86_64__) || defined(__aarch64__)
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		unsigned long mask;
+	} ksa = {SIG_DFL, 0, NULL, 0};
+
+	for (int sig = 32; sig < SIGRTMIN; sig++)
+		(void)syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof(ksa.mask));
+#endif
+}
+
 /* Runs in the program's process, between fork and exec: only
  * async-signal-safe calls, no allocation, leave with _exit(). */
 static void child_setup(const struct spawn_plan *plan, int errfd)
@@ -107,6 +126,7 @@ static void child_setup(const struct spawn_plan *plan, int errfd)
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			(void)sigaction(sig, &sa, NULL);
+	reset_reserved_signals();
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 
