@@ -1,0 +1,133 @@
+#!/usr/bin/env bats
+# Transitions are serialised by NAME.lock: concurrent calls never leave two
+# instances, and every call gets a truthful exit code.
+
+load test_helper
+load extra_helper
+
+# concurrently N ARGS...: runs N copies of "svcctl -q ARGS" at once; their
+# exit codes, one a line, go to $SB/codes
+concurrently() {
+	local n=$1 i
+	shift
+	local pids=()
+	for i in $(seq "$n"); do
+		sv -q "$@" 3>&- &
+		pids+=($!)
+	done
+	: >"$SB/codes"
+	for i in "${pids[@]}"; do
+		code=0
+		wait "$i" || code=$?
+		echo "$code" >>"$SB/codes"
+	done
+}
+
+@test "20 concurrent starts: every one exits 0 and exactly one instance runs" {
+	marked_service web
+	concurrently 20 web start
+	cat "$SB/codes"
+	[ "$(wc -l <"$SB/codes")" -eq 20 ]
+	[ "$(sort -u "$SB/codes")" = 0 ]
+	pid=$(pid_of web)
+	is_alive "$pid"
+	[ "$(count_marked)" -eq 1 ]
+	[ "$(marked_pids)" = "$pid" ]
+	run sv web status
+	[ "$status" -eq 0 ]
+}
+
+@test "20 concurrent starts with ready_seconds = 0: still one instance" {
+	marked_service web "ready_seconds = 0"
+	concurrently 20 start web
+	cat "$SB/codes"
+	[ "$(sort -u "$SB/codes")" = 0 ]
+	[ "$(count_marked)" -eq 1 ]
+	[ "$(marked_pids)" = "$(pid_of web)" ]
+}
+
+@test "20 concurrent starts after the program was killed: one new instance" {
+	marked_service web
+	sv -q web start
+	old=$(pid_of web)
+	kill -KILL "$old"
+	wait_until is_dead "$old"
+	concurrently 20 web start
+	cat "$SB/codes"
+	[ "$(sort -u "$SB/codes")" = 0 ]
+	[ "$(count_marked)" -eq 1 ]
+	new=$(pid_of web)
+	[ "$new" != "$old" ]
+	[ "$(marked_pids)" = "$new" ]
+}
+
+@test "10 concurrent stops: all exit 0 and the program is gone" {
+	marked_service web
+	sv -q web start
+	pid=$(pid_of web)
+	concurrently 10 web stop
+	cat "$SB/codes"
+	[ "$(sort -u "$SB/codes")" = 0 ]
+	is_dead "$pid"
+	no_marked_left
+	refute_file "$SB/run/web.pid"
+}
+
+@test "10 concurrent restarts leave exactly one instance" {
+	marked_service web "ready_seconds = 0.1"
+	sv -q web start
+	concurrently 10 web restart
+	cat "$SB/codes"
+	[ "$(sort -u "$SB/codes")" = 0 ]
+	wait_until marked_count_is 1
+	[ "$(marked_pids)" = "$(pid_of web)" ]
+}
+
+@test "starts and stops racing end in a consistent state" {
+	marked_service web "ready_seconds = 0.1"
+	pids=()
+	for i in $(seq 6); do
+		sv -q web start 3>&- &
+		pids+=($!)
+		sv -q web stop 3>&- &
+		pids+=($!)
+	done
+	bad=0
+	for p in "${pids[@]}"; do
+		wait "$p" || bad=$((bad + 1))
+	done
+	[ "$bad" -eq 0 ]
+	n=$(count_marked)
+	run sv web status
+	show
+	if [ -e "$SB/run/web.pid" ]; then
+		[ "$n" -eq 1 ]
+		[ "$status" -eq 0 ]
+		[ "$(marked_pids)" = "$(pid_of web)" ]
+	else
+		[ "$n" -eq 0 ]
+		[ "$status" -eq 3 ]
+	fi
+}
+
+@test "status during a start never runs into the lock for long" {
+	marked_service web "ready_seconds = 1"
+	sv -q web start 3>&- &
+	starter=$!
+	wait_until test -e "$SB/run/web.pid"
+	elapsed_ms ms sv -q web status
+	echo "status took $ms ms (exit $status)"
+	[ "$ms" -lt 800 ]
+	wait "$starter"
+}
+
+@test "different services start in parallel, not one after the other" {
+	for s in a b c d e f; do
+		marked_service "$s" "ready_seconds = 1"
+	done
+	elapsed_ms ms sv -q start a b c d e f
+	echo "start of six took $ms ms"
+	[ "$status" -eq 0 ]
+	[ "$(count_marked)" -eq 6 ]
+	[ "$ms" -lt 4000 ]
+}
