@@ -64,9 +64,15 @@ pid_of() {
 	cat "$SB/run/$1.pid"
 }
 
-# remember a PID this test started by other means, for teardown
+# the start time of PID (field 22 of /proc/PID/stat), empty when gone
+proc_starttime() {
+	awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$1/stat" 2>/dev/null || true
+}
+
+# remember a PID this test started by other means, with its start time, so
+# teardown never kills a recycled PID
 track_pid() {
-	echo "$1" >>"$BATS_TEST_TMPDIR/pids"
+	echo "$1 $(proc_starttime "$1")" >>"$BATS_TEST_TMPDIR/pids"
 }
 
 # the state letter from /proc/PID/stat; empty when the process is gone
@@ -112,18 +118,17 @@ kill_pid() {
 }
 
 sandbox_teardown() {
-	local f pid want got
+	local f pid want
 	# processes svcctl started: only those whose start time matches the
 	# state file, so a test that planted a foreign PID never kills it
 	for f in "$SB"/run/*.state; do
 		[ -f "$f" ] || continue
 		pid=$(sed -n 's/^pid=//p' "$f")
 		want=$(sed -n 's/^starttime=//p' "$f")
-		got=$(awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$pid/stat" 2>/dev/null || true)
-		[ -n "$pid" ] && [ "$want" = "$got" ] && kill_pid "$pid"
+		[ -n "$pid" ] && [ "$want" = "$(proc_starttime "$pid")" ] && kill_pid "$pid"
 	done
-	while read -r pid; do
-		kill_pid "$pid"
+	while read -r pid want; do
+		[ "$want" = "$(proc_starttime "$pid")" ] && kill_pid "$pid"
 	done <"$BATS_TEST_TMPDIR/pids"
 	if [ -f "$BATS_TEST_TMPDIR/public-sandbox" ]; then
 		rm -rf "$(cat "$BATS_TEST_TMPDIR/public-sandbox")"
