@@ -319,16 +319,12 @@ static int stop_locked(struct cmdctx *c, struct service *svc, bool *was_running)
 	/* the pidfd pins the process; verifying again after opening it closes
 	 * the window in which the PID could have been recycled */
 	pidfd = proc_pidfd_open(id.pid);
-	{
-		struct identity again;
-		if (identify(svc, &again) < 0 || again.ident != IDENT_RUNNING ||
-		    again.pid != id.pid) {
-			if (pidfd >= 0)
-				close(pidfd);
-			forget_pid(svc);
-			msg_info("%s: not running\n", svc->name);
-			return EXIT_OK;
-		}
+	if (!identity_still(&id)) {
+		if (pidfd >= 0)
+			close(pidfd);
+		forget_pid(svc);
+		msg_info("%s: not running\n", svc->name);
+		return EXIT_OK;
 	}
 	*was_running = true;
 	if (stop_process(id.pid, pidfd, svc->stop_signal, svc->stop_timeout,
@@ -427,6 +423,12 @@ static int reload_loaded(struct service *svc)
 		return EXIT_NOTRUNNING;
 	}
 	pidfd = proc_pidfd_open(id.pid);
+	if (!identity_still(&id)) {
+		if (pidfd >= 0)
+			close(pidfd);
+		msg_error(svc->name, "not running");
+		return EXIT_NOTRUNNING;
+	}
 	if (signal_process(id.pid, pidfd, svc->reload_signal, false) < 0) {
 		int saved = errno;
 		if (pidfd >= 0)
@@ -518,15 +520,18 @@ struct facts {
 	char cmdline[1024];
 };
 
-static void gather(const struct identity *id, struct facts *f)
+/* What status shows beyond the identity; the command line only for the
+ * detailed forms, since a list of 1000 services has no column for it. */
+static void gather(const struct identity *id, struct facts *f, bool cmdline)
 {
 	memset(f, 0, sizeof(*f));
 	if (id->ident != IDENT_RUNNING)
 		return;
-	f->have_pi = proc_stat(id->pid, &f->pi) == 0;
+	f->pi = id->pi;
+	f->have_pi = id->have_pi;
 	if (f->have_pi)
 		f->uptime = proc_uptime_of(f->pi.starttime);
-	{
+	if (cmdline) {
 		struct strv argv = {0};
 		if (proc_argv(id->pid, &argv) == 0) {
 			char *line = argv_join(argv.v, argv.n);
@@ -651,7 +656,7 @@ int cmd_status(struct cmdctx *c, const char *name)
 		else
 			printf("%s is dead but pid file exists\n", name);
 	} else if (verbosity > 0) {
-		gather(&id, &f);
+		gather(&id, &f, true);
 		if (c->json)
 			print_json(&svc, &id, &f);
 		else
@@ -662,19 +667,13 @@ int cmd_status(struct cmdctx *c, const char *name)
 	return rc;
 }
 
-/* One line per service: NAME STATE PID UPTIME DESCRIPTION. 0 when every
- * service runs, 3 otherwise. */
-int cmd_status_list(struct cmdctx *c, const struct strv *names)
+/* The status lines of names[from, to); 0 when all of them run, else 3. */
+static int status_lines(struct cmdctx *c, const struct strv *names, size_t from,
+			size_t to, int width)
 {
-	int width = 4, rc = EXIT_OK;
+	int rc = EXIT_OK;
 
-	for (size_t i = 0; i < names->n; i++)
-		if ((int)strlen(names->v[i]) > width)
-			width = (int)strlen(names->v[i]);
-	if (verbosity > 0 && !c->json)
-		printf("%-*s  %-8s %7s  %-12s %s\n", width, "NAME", "STATE", "PID",
-		       "UPTIME", "DESCRIPTION");
-	for (size_t i = 0; i < names->n; i++) {
+	for (size_t i = from; i < to; i++) {
 		struct errlist el = {0};
 		struct service svc;
 		struct identity id;
@@ -699,7 +698,7 @@ int cmd_status_list(struct cmdctx *c, const struct strv *names)
 		if (id.ident != IDENT_RUNNING)
 			rc = STATUS_STOPPED;
 		if (verbosity > 0) {
-			gather(&id, &f);
+			gather(&id, &f, c->json);
 			if (c->json) {
 				print_json(&svc, &id, &f);
 			} else {
@@ -713,7 +712,93 @@ int cmd_status_list(struct cmdctx *c, const struct strv *names)
 		}
 		service_free(&svc);
 	}
+	return rc;
+}
+
+#define STATUS_PARALLEL_MIN 256 /* below this, a fork costs more than it saves */
+#define STATUS_WORKERS_MAX 4
+
+/* One line per service: NAME STATE PID UPTIME DESCRIPTION. 0 when every
+ * service runs, 3 otherwise. A long list is split into contiguous slices
+ * read by one process per CPU (the work is mostly system calls on /proc and
+ * run_dir); their output is copied in name order. */
+int cmd_status_list(struct cmdctx *c, const struct strv *names)
+{
+	struct {
+		pid_t pid;
+		int fd;
+	} workers[STATUS_WORKERS_MAX] = {{0, -1}};
+	size_t n = names->n, nworkers = 1, chunk;
+	int width = 4, rc;
+
+	for (size_t i = 0; i < n; i++)
+		if ((int)strlen(names->v[i]) > width)
+			width = (int)strlen(names->v[i]);
+	if (verbosity > 0 && !c->json)
+		printf("%-*s  %-8s %7s  %-12s %s\n", width, "NAME", "STATE", "PID",
+		       "UPTIME", "DESCRIPTION");
+	if (n >= STATUS_PARALLEL_MIN) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		nworkers = cpus < 1                 ? 1
+			: cpus > STATUS_WORKERS_MAX ? STATUS_WORKERS_MAX
+						    : (size_t)cpus;
+	}
+	chunk = (n + nworkers - 1) / nworkers;
 	fflush(stdout);
+	for (size_t w = 1; w < nworkers; w++) {
+		int fds[2];
+		size_t from = w * chunk, to = from + chunk < n ? from + chunk : n;
+
+		workers[w].pid = -1;
+		if (from >= n || pipe2(fds, O_CLOEXEC) < 0)
+			continue;
+		/* room for the whole slice, so a worker rarely waits for us */
+		(void)fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);
+		workers[w].pid = fork();
+		if (workers[w].pid == 0) {
+			close(fds[0]);
+			if (dup2(fds[1], STDOUT_FILENO) < 0)
+				_exit(STATUS_UNKNOWN);
+			rc = status_lines(c, names, from, to, width);
+			fflush(stdout);
+			_exit(rc);
+		}
+		close(fds[1]);
+		if (workers[w].pid < 0)
+			close(fds[0]);
+		else
+			workers[w].fd = fds[0];
+	}
+	rc = status_lines(c, names, 0, chunk < n ? chunk : n, width);
+	fflush(stdout);
+	for (size_t w = 1; w < nworkers; w++) {
+		size_t from = w * chunk, to = from + chunk < n ? from + chunk : n;
+		char buf[65536];
+		ssize_t r;
+		int status;
+
+		if (from >= n)
+			continue;
+		if (workers[w].pid < 0) {
+			/* the fork failed: do that slice here */
+			if (status_lines(c, names, from, to, width) != EXIT_OK)
+				rc = STATUS_STOPPED;
+			fflush(stdout);
+			continue;
+		}
+		while ((r = read(workers[w].fd, buf, sizeof(buf))) != 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				break;
+			(void)write_full(STDOUT_FILENO, buf, (size_t)r);
+		}
+		close(workers[w].fd);
+		while (waitpid(workers[w].pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != EXIT_OK)
+			rc = STATUS_STOPPED;
+	}
 	return rc;
 }
 

@@ -89,7 +89,7 @@ static void set_defaults(struct globalconf *gc)
 /* As root, a file that another user can write is a way to run code as root. */
 int file_trusted(const char *path, const struct stat *st, struct errlist *el)
 {
-	if (geteuid() != 0)
+	if (!running_as_root())
 		return 0;
 	if (st->st_uid != 0) {
 		errlist_add(el, "%s: refusing a file owned by uid %u, not root", path,

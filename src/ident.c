@@ -29,10 +29,9 @@ int identify(const struct service *svc, struct identity *id)
 		return errno == EACCES ? -1 : 0;
 	}
 	id->pid = pid;
-	ps = proc_alive(pid);
+	id->have_pi = proc_stat(pid, &id->pi) == 0;
+	ps = id->have_pi ? proc_state_of(&id->pi) : PROC_GONE;
 	if (state_read(svc->state_path, &id->st) == 0 && id->st.pid == pid) {
-		unsigned long long starttime;
-
 		id->have_state = true;
 		if (proc_boot_id(boot_id, sizeof(boot_id)) == 0 &&
 		    strcmp(boot_id, id->st.boot_id) != 0) {
@@ -46,8 +45,7 @@ int identify(const struct service *svc, struct identity *id)
 						    : "process is gone";
 			return 0;
 		}
-		if (proc_starttime(pid, &starttime) < 0 ||
-		    starttime != id->st.starttime) {
+		if (id->pi.starttime != id->st.starttime) {
 			id->ident = IDENT_STALE;
 			id->why = "the PID now belongs to another process (start time "
 				  "differs)";
@@ -78,4 +76,16 @@ int identify(const struct service *svc, struct identity *id)
 	id->ident = IDENT_RUNNING;
 	id->how = "executable matches";
 	return 0;
+}
+
+/* Is the PID identify() verified still that process, alive? Called after a
+ * pidfd was opened on it: if so, the pidfd names the verified process and
+ * cannot be fooled by PID reuse from here on. */
+bool identity_still(const struct identity *id)
+{
+	struct proc_info pi;
+
+	return id->ident == IDENT_RUNNING && id->have_pi &&
+		proc_stat(id->pid, &pi) == 0 && proc_state_of(&pi) == PROC_ALIVE &&
+		pi.starttime == id->pi.starttime;
 }

@@ -127,7 +127,7 @@ int pidfile_read(const char *path, uid_t allowed_uid, pid_t *pid, const char **w
 	int fd;
 
 	*why = NULL;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	fd = path_open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ELOOP)
 			*why = "pidfile is a symbolic link";
@@ -140,17 +140,19 @@ int pidfile_read(const char *path, uid_t allowed_uid, pid_t *pid, const char **w
 		errno = EINVAL;
 		goto bad;
 	}
-	if (geteuid() == 0 && (st.st_mode & S_IWOTH)) {
+	if ((st.st_mode & S_IWOTH) && running_as_root()) {
 		*why = "pidfile is world-writable";
 		errno = EPERM;
 		goto bad;
 	}
-	if (geteuid() == 0 && st.st_uid != 0 && st.st_uid != allowed_uid) {
+	if (st.st_uid != 0 && st.st_uid != allowed_uid && running_as_root()) {
 		*why = "pidfile is owned by another user";
 		errno = EPERM;
 		goto bad;
 	}
-	r = read_full(fd, buf, sizeof(buf) - 1);
+	do
+		r = read(fd, buf, sizeof(buf) - 1);
+	while (r < 0 && errno == EINTR);
 	close(fd);
 	if (r < 0)
 		return -1;

@@ -18,6 +18,16 @@
 #define SYS_pidfd_open 434
 #endif
 
+/* /proc, opened once: status of every service reads a stat file each. */
+static int proc_dirfd(void)
+{
+	static int fd = -1;
+
+	if (fd < 0)
+		fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return fd;
+}
+
 /* Parses /proc/PID/stat. comm may hold spaces and parentheses, so the fields
  * are counted from the last ')'. */
 int proc_stat(pid_t pid, struct proc_info *pi)
@@ -28,11 +38,19 @@ int proc_stat(pid_t pid, struct proc_info *pi)
 	unsigned long long f[24];
 	int n = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (proc_dirfd() >= 0) {
+		snprintf(path, sizeof(path), "%d/stat", (int)pid);
+		fd = openat(proc_dirfd(), path, O_RDONLY | O_CLOEXEC);
+	} else {
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
 	if (fd < 0)
 		return -1;
-	r = read_full(fd, buf, sizeof(buf) - 1);
+	/* procfs hands over the whole line in one read */
+	do
+		r = read(fd, buf, sizeof(buf) - 1);
+	while (r < 0 && errno == EINTR);
 	close(fd);
 	if (r <= 0) {
 		errno = ESRCH;
@@ -71,15 +89,20 @@ int proc_stat(pid_t pid, struct proc_info *pi)
 }
 
 /* kill(pid, 0) calls a zombie alive; the state letter does not. */
+enum proc_state proc_state_of(const struct proc_info *pi)
+{
+	if (pi->state == 'Z' || pi->state == 'X' || pi->state == 'x')
+		return PROC_ZOMBIE;
+	return PROC_ALIVE;
+}
+
 enum proc_state proc_alive(pid_t pid)
 {
 	struct proc_info pi;
 
 	if (pid <= 0 || proc_stat(pid, &pi) < 0)
 		return PROC_GONE;
-	if (pi.state == 'Z' || pi.state == 'X' || pi.state == 'x')
-		return PROC_ZOMBIE;
-	return PROC_ALIVE;
+	return proc_state_of(&pi);
 }
 
 int proc_starttime(pid_t pid, unsigned long long *st)
@@ -223,19 +246,22 @@ int proc_group_members(pid_t pgid, pid_t *pids, size_t max, size_t *n)
  * been running. */
 double proc_uptime_of(unsigned long long starttime)
 {
-	char buf[64];
-	double up;
-	int fd = open("/proc/uptime", O_RDONLY | O_CLOEXEC);
-	ssize_t r;
+	static double boot_uptime = -1; /* read once: a status of 1000 services */
 	long hz = sysconf(_SC_CLK_TCK);
+	double up;
 
-	if (fd < 0)
-		return 0;
-	r = read_full(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (r <= 0)
-		return 0;
-	buf[r] = '\0';
-	up = strtod(buf, NULL) - (double)starttime / (double)(hz > 0 ? hz : 100);
+	if (boot_uptime < 0) {
+		char buf[64];
+		int fd = open("/proc/uptime", O_RDONLY | O_CLOEXEC);
+		ssize_t r = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+		if (fd >= 0)
+			close(fd);
+		if (r <= 0)
+			return 0;
+		buf[r] = '\0';
+		boot_uptime = strtod(buf, NULL);
+	}
+	up = boot_uptime - (double)starttime / (double)(hz > 0 ? hz : 100);
 	return up > 0 ? up : 0;
 }

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <ini.h>
 #include <pwd.h>
@@ -27,7 +28,8 @@ struct entry {
 };
 
 struct parse_ctx {
-	FILE *fp;
+	const char *text; /* the whole file, read at once */
+	size_t text_len, pos;
 	const char *file;
 	struct errlist *el;
 	int lineno;
@@ -90,9 +92,22 @@ static char *ini_line_reader(char *str, int num, void *stream)
 	ssize_t len;
 	char *line, *t;
 
-	len = getline(&ctx->buf, &ctx->bufcap, ctx->fp);
-	if (len < 0)
+	if (ctx->pos >= ctx->text_len)
 		return NULL;
+	{
+		const char *start = ctx->text + ctx->pos;
+		const char *nl = memchr(start, '\n', ctx->text_len - ctx->pos);
+
+		len = nl ? nl - start : (ssize_t)(ctx->text_len - ctx->pos);
+		ctx->pos += (size_t)len + (nl ? 1 : 0);
+		if ((size_t)len + 1 > ctx->bufcap) {
+			ctx->bufcap = (size_t)len + 1;
+			free(ctx->buf);
+			ctx->buf = xcalloc(1, ctx->bufcap);
+		}
+		memcpy(ctx->buf, start, (size_t)len);
+		ctx->buf[len] = '\0';
+	}
 	ctx->lineno++;
 	line = ctx->buf;
 	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
@@ -163,6 +178,39 @@ static char *ini_line_reader(char *str, int num, void *stream)
 blank:
 	snprintf(str, (size_t)num, "\n");
 	return str;
+}
+
+/* Reads a whole INI file in one go (one open, fstat and read), with the
+ * fstat for the ownership check; a service file has no business being over
+ * 1 MiB. */
+static char *read_config_file(const char *path, struct stat *st, size_t *len)
+{
+	int fd = path_open(path, O_RDONLY | O_CLOEXEC);
+	char *text = NULL;
+	ssize_t r;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, st) < 0)
+		goto fail;
+	if (!S_ISREG(st->st_mode) || st->st_size > (1 << 20)) {
+		errno = S_ISREG(st->st_mode) ? EFBIG : EINVAL;
+		goto fail;
+	}
+	text = xcalloc(1, (size_t)st->st_size + 1);
+	r = read_full(fd, text, (size_t)st->st_size);
+	if (r < 0)
+		goto fail;
+	*len = (size_t)r;
+	close(fd);
+	return text;
+fail : {
+	int saved = errno;
+	free(text);
+	close(fd);
+	errno = saved;
+	return NULL;
+}
 }
 
 static int ini_key_handler(void *user, const char *section, const char *name,
@@ -537,16 +585,16 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 {
 	struct parse_ctx ctx = {0};
 	struct stat st;
-	size_t before = el->msgs.n;
-	char *file;
+	size_t before = el->msgs.n, text_len;
+	char *file, *text;
 	int rc;
 
 	memset(svc, 0, sizeof(*svc));
 	set_defaults(svc, gc, name);
 	file = xasprintf("%s/%s.ini", gc->services_dir, name);
 	svc->ini_path = file;
-	ctx.fp = fopen(file, "re");
-	if (!ctx.fp) {
+	text = read_config_file(file, &st, &text_len);
+	if (!text) {
 		int saved = errno;
 		if (errno == ENOENT)
 			errlist_add(el, "%s: no such service (%s: %s)", name, file,
@@ -556,11 +604,13 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 		errno = saved;
 		return -1;
 	}
-	if (fstat(fileno(ctx.fp), &st) < 0 || file_trusted(file, &st, el) < 0) {
-		fclose(ctx.fp);
+	if (file_trusted(file, &st, el) < 0) {
+		free(text);
 		errno = EPERM;
 		return -1;
 	}
+	ctx.text = text;
+	ctx.text_len = text_len;
 	ctx.file = file;
 	ctx.el = el;
 	rc = ini_parse_stream(ini_line_reader, &ctx, ini_key_handler, &ctx);
@@ -569,7 +619,7 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 	else if (rc < 0)
 		errlist_add(el, "%s: cannot parse (%s)", file,
 			    rc == -2 ? "out of memory" : "read error");
-	fclose(ctx.fp);
+	free(text);
 	free(ctx.buf);
 
 	/* [service] first so that user= sets the default group before group=. */

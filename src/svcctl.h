@@ -161,6 +161,7 @@ int proc_argv(pid_t pid, struct strv *argv);
 int proc_pidfd_open(pid_t pid);
 int proc_group_members(pid_t pgid, pid_t *pids, size_t max, size_t *n);
 double proc_uptime_of(unsigned long long starttime);
+enum proc_state proc_state_of(const struct proc_info *pi);
 
 /* pidfile + state file */
 struct state {
@@ -199,11 +200,14 @@ struct identity {
 	pid_t pid;
 	bool have_state;
 	struct state st;
+	bool have_pi; /* pi: /proc/PID/stat as read while identifying */
+	struct proc_info pi;
 	const char *why; /* static text for STALE/UNTRUSTED */
 	const char *how; /* how it was verified */
 };
 
 int identify(const struct service *svc, struct identity *id);
+bool identity_still(const struct identity *id);
 
 /* spawn: daemonize and start synchronously */
 struct spawn_result {
@@ -296,6 +300,8 @@ void *xcalloc(size_t n, size_t size);
 ssize_t read_full(int fd, void *buf, size_t len);
 ssize_t write_full(int fd, const void *buf, size_t len);
 char *read_small_file(const char *path, size_t max, size_t *len);
+int path_open(const char *path, int flags);
+bool running_as_root(void);
 void format_duration(double seconds, char *buf, size_t len);
 void describe_wait_status(int status, char *buf, size_t len);
 
