@@ -294,10 +294,10 @@ out:
 static int stop_locked(struct cmdctx *c, struct service *svc, bool *was_running)
 {
 	struct identity id;
+	struct group_left rest = {0, 0};
 	enum stop_result res;
 	int pidfd;
 
-	(void)c;
 	*was_running = false;
 	if (identify(svc, &id) < 0 || id.ident == IDENT_UNTRUSTED) {
 		msg_error(svc->name, "%s: %s; not signalling it", svc->pidfile, id.why);
@@ -328,7 +328,8 @@ static int stop_locked(struct cmdctx *c, struct service *svc, bool *was_running)
 	}
 	*was_running = true;
 	if (stop_process(id.pid, pidfd, svc->stop_signal, svc->stop_timeout,
-			 svc->kill_mode == KILL_GROUP, &res) < 0) {
+			 svc->kill_mode == KILL_GROUP, c->defer_fd >= 0 ? &rest : NULL,
+			 &res) < 0) {
 		msg_error(svc->name, "kill %d: %s", (int)id.pid, strerror(errno));
 		if (pidfd >= 0)
 			close(pidfd);
@@ -336,6 +337,8 @@ static int stop_locked(struct cmdctx *c, struct service *svc, bool *was_running)
 	}
 	if (pidfd >= 0)
 		close(pidfd);
+	if (c->defer_fd >= 0 && rest.pgid > 0)
+		(void)write_full(c->defer_fd, &rest, sizeof(rest));
 	if (res == STOP_STUCK) {
 		msg_error(svc->name, "pid %d is still alive after SIGKILL", (int)id.pid);
 		return EXIT_FAILED;
@@ -857,13 +860,19 @@ int cmd_logs(struct cmdctx *c, const char *name)
 int cmd_each(struct cmdctx *c, action_fn fn, const struct strv *names)
 {
 	pid_t *pids;
-	int *codes, running = 0, rc = EXIT_OK;
+	int *codes, running = 0, rc = EXIT_OK, sweep[2] = {-1, -1};
 	size_t next = 0;
 
 	if (names->n == 1)
 		return fn(c, names->v[0]);
 	pids = xcalloc(names->n, sizeof(*pids));
 	codes = xcalloc(names->n, sizeof(*codes));
+	if (fn == cmd_stop && pipe2(sweep, O_CLOEXEC) == 0) {
+		/* the workers report the groups they ended; one /proc pass
+		 * afterwards finds what is left of all of them */
+		(void)fcntl(sweep[1], F_SETPIPE_SZ, 1 << 20);
+		c->defer_fd = sweep[1];
+	}
 	fflush(NULL);
 	while (next < names->n || running > 0) {
 		int status;
@@ -895,6 +904,20 @@ int cmd_each(struct cmdctx *c, action_fn fn, const struct strv *names)
 							     : EXIT_FAILED;
 				running--;
 			}
+	}
+	if (c->defer_fd >= 0) {
+		struct group_left *groups = xcalloc(names->n, sizeof(*groups));
+		size_t ngroups = 0;
+
+		close(c->defer_fd);
+		c->defer_fd = -1;
+		while (ngroups < names->n &&
+		       read_full(sweep[0], &groups[ngroups], sizeof(*groups)) ==
+			       (ssize_t)sizeof(*groups))
+			ngroups++;
+		close(sweep[0]);
+		stop_groups_rest(groups, ngroups);
+		free(groups);
 	}
 	for (size_t i = 0; i < names->n; i++)
 		if (codes[i] != EXIT_OK) {

@@ -220,7 +220,9 @@ int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 		goto out;
 	}
 
-	dircopy = xstrdup(file);
+	/* absolute, because init scripts embed it and run from / */
+	gc->path = realpath(file, NULL);
+	dircopy = xstrdup(gc->path ? gc->path : file);
 	base = realpath(dirname(dircopy), NULL);
 	if (!base)
 		base = xstrdup(".");
@@ -241,13 +243,14 @@ int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 	gc->ready_seconds = cfg_getfloat(cfg, "ready_seconds");
 	gc->start_timeout = cfg_getfloat(cfg, "start_timeout");
 	if (el->msgs.n == before) {
-		/* absolute, because init scripts embed it and run from / */
-		gc->path = realpath(file, NULL);
 		if (!gc->path) {
 			gc->path = file;
 			file = NULL;
 		}
 		rc = 0;
+	} else {
+		free(gc->path);
+		gc->path = NULL;
 	}
 out:
 	cfg_free(cfg);

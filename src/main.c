@@ -120,7 +120,7 @@ int main(int argc, char **argv)
 		{"script-config", required_argument, NULL, 'C'},
 		{NULL, 0, NULL, 0},
 	};
-	struct cmdctx c = {.lines = 10};
+	struct cmdctx c = {.lines = 10, .defer_fd = -1};
 	struct errlist el = {0};
 	struct strv names = {0};
 	const struct action *act;

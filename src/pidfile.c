@@ -15,8 +15,14 @@
 
 int mkdir_p(const char *path, mode_t mode)
 {
-	char *copy = xstrdup(path);
+	struct stat existing;
+	char *copy;
 	int rc = 0;
+
+	/* the common case, on every transition: it is there already */
+	if (stat(path, &existing) == 0 && S_ISDIR(existing.st_mode))
+		return 0;
+	copy = xstrdup(path);
 
 	for (char *p = copy + 1;; p++) {
 		if (*p == '/' || *p == '\0') {

@@ -240,8 +240,15 @@ int build_environment(const struct service *svc, struct strv *env, struct errlis
 /* stop */
 enum stop_result { STOP_DONE, STOP_KILLED, STOP_STUCK };
 
+/* a process group to sweep after its leader is gone, and until when */
+struct group_left {
+	pid_t pgid;
+	double deadline; /* CLOCK_MONOTONIC, valid across processes */
+};
+
 int stop_process(pid_t pid, int pidfd, int sig, double timeout, bool group,
-		 enum stop_result *res);
+		 struct group_left *defer, enum stop_result *res);
+void stop_groups_rest(struct group_left *groups, size_t n);
 int signal_process(pid_t pid, int pidfd, int sig, bool group);
 
 /* init scripts and boot registration (initscript.c) */
@@ -264,6 +271,7 @@ struct cmdctx {
 	bool follow;
 	bool brief;
 	int lines;
+	int defer_fd; /* stop: write group_left records here instead of sweeping */
 	const char *script_svcctl; /* initscript: svcctl path to embed */
 	const char *script_config; /* initscript: config path to embed */
 };

@@ -30,3 +30,47 @@ load test_helper
 	run start-stop-daemon --status --pidfile "$SB/run/web.pid"
 	[ "$status" -eq 3 ]
 }
+
+@test "stop --all also ends what each program forked, one /proc sweep for all" {
+	for n in a b c; do
+		make_service "$n" "exec = $PROGS/forkchild $SB/$n.child"
+	done
+	run sv -q start --all
+	[ "$status" -eq 0 ]
+	for n in a b c; do
+		wait_until test -s "$SB/$n.child"
+		track_pid "$(cat "$SB/$n.child")"
+	done
+	leaders="$(pid_of a) $(pid_of b) $(pid_of c)"
+	run sv -q stop --all
+	[ "$status" -eq 0 ]
+	for n in a b c; do
+		is_dead "$(cat "$SB/$n.child")"
+	done
+	for pid in $leaders; do
+		is_dead "$pid"
+	done
+}
+
+@test "stop --all sweeps a TERM-ignoring process left in a program's group" {
+	# the program forks a child that ignores TERM, and exits on TERM itself
+	cat >"$SB/prog" <<-EOF
+		#!/bin/sh
+		sh -c 'trap "" TERM; echo \$\$ > "$SB/stubborn"; while :; do sleep 1; done' &
+		exec sleep 1000
+	EOF
+	chmod 0755 "$SB/prog"
+	make_service a "exec = $SB/prog" "stop_timeout = 1"
+	make_service b "exec = sleep 1000"
+	sv -q start --all
+	wait_until test -s "$SB/stubborn"
+	stubborn=$(cat "$SB/stubborn")
+	track_pid "$stubborn"
+	start=$(now_ms)
+	run sv -q stop --all
+	[ "$status" -eq 0 ]
+	is_dead "$stubborn"
+	elapsed=$(($(now_ms) - start))
+	# it had its grace period, then SIGKILL
+	[ "$elapsed" -ge 900 ]
+}
