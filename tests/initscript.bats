@@ -3,6 +3,16 @@
 
 load test_helper
 
+# runs an init script with a private, empty /run/lock (= /var/lock), so the
+# subsys lock it keeps where /var/lock/subsys exists never touches the host's
+run_init() {
+	if [ "$(id -u)" -eq 0 ]; then
+		unshare -m sh -c 'mount -t tmpfs tmpfs /run/lock && exec "$0" "$@"' "$@"
+	else
+		"$@"
+	fi
+}
+
 # writes the script for NAME into the sandbox and prints its path
 gen_script() {
 	sv initscript "$1" >"$SB/$1.init"
@@ -60,36 +70,36 @@ gen_script() {
 	make_service web "exec = $PROGS/onsignal $SB/signals"
 	script=$(gen_script web)
 
-	run "$script" status
+	run run_init "$script" status
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"not running"* ]]
-	run "$script" stop
+	run run_init "$script" stop
 	[ "$status" -eq 0 ]
-	run "$script" try-restart
+	run run_init "$script" try-restart
 	[ "$status" -eq 0 ]
 	[ ! -e "$SB/run/web.pid" ]
-	run "$script" reload
+	run run_init "$script" reload
 	[ "$status" -eq 7 ]
 
-	run "$script" start
+	run run_init "$script" start
 	[ "$status" -eq 0 ]
 	pid=$(pid_of web)
-	run "$script" start
+	run run_init "$script" start
 	[ "$status" -eq 0 ]
 	[ "$(pid_of web)" = "$pid" ]
-	run "$script" status
+	run run_init "$script" status
 	[ "$status" -eq 0 ]
 	[ "$output" = "web is running (pid $pid)" ]
-	run "$script" reload
+	run run_init "$script" reload
 	[ "$status" -eq 0 ]
 	wait_until grep -qx HUP "$SB/signals"
-	run "$script" restart
+	run run_init "$script" restart
 	[ "$status" -eq 0 ]
 	[ "$(pid_of web)" != "$pid" ]
 	is_dead "$pid"
-	run "$script" stop
+	run run_init "$script" stop
 	[ "$status" -eq 0 ]
-	run "$script" status
+	run run_init "$script" status
 	[ "$status" -eq 3 ]
 }
 
@@ -102,10 +112,10 @@ gen_script() {
 	track_pid "$other"
 	mkdir -p "$SB/run"
 	echo "$other" >"$SB/run/web.pid"
-	run "$script" status
+	run run_init "$script" status
 	[ "$status" -eq 1 ]
 	[[ "$output" != *stop* ]]
-	run "$script" start
+	run run_init "$script" start
 	[ "$status" -eq 0 ]
 	is_alive "$other"
 	[ "$(pid_of web)" != "$other" ]
@@ -114,10 +124,10 @@ gen_script() {
 @test "init script: unknown or missing action exits 2 with a usage line" {
 	make_service web "exec = sleep 1000"
 	script=$(gen_script web)
-	run "$script" bogus
+	run run_init "$script" bogus
 	[ "$status" -eq 2 ]
 	[[ "$output" == Usage:* ]]
-	run "$script"
+	run run_init "$script"
 	[ "$status" -eq 2 ]
 	[[ "$output" == Usage:* ]]
 }
@@ -125,10 +135,10 @@ gen_script() {
 @test "init script: missing program 5, broken INI 6" {
 	make_service web "exec = /nonexistent/prog"
 	script=$(gen_script web)
-	run "$script" start
+	run run_init "$script" start
 	[ "$status" -eq 5 ]
 	make_service web "exec = sleep 1000" "bogus_key = 1"
-	run "$script" start
+	run run_init "$script" start
 	[ "$status" -eq 6 ]
 	[[ "$output" == *"web.ini:3"* ]]
 }
@@ -264,4 +274,17 @@ gen_script() {
 	grep -qx "SVCCTL='/opt/sv/sbin/svcctl'" "$dest/opt/etc/init.d/daemon-script"
 	grep -qx "CONFIG='/opt/etc/svcctl/svcctl.conf'" "$dest/opt/etc/init.d/daemon-script"
 	[ -f "$dest/opt/sv/share/man/man8/svcctl.8" ]
+}
+
+@test "init script keeps the Red Hat subsys lock where /var/lock/subsys exists" {
+	[ "$(id -u)" -eq 0 ] || skip "mount namespaces need root"
+	make_service web "exec = sleep 1000"
+	script=$(gen_script web)
+	# a private /var/lock with a subsys directory; the real one is untouched
+	run unshare -m sh -c "mount -t tmpfs tmpfs /var/lock && mkdir /var/lock/subsys &&
+		'$script' start && test -e /var/lock/subsys/web && echo locked &&
+		'$script' stop && test ! -e /var/lock/subsys/web && echo unlocked"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *locked*unlocked* ]]
+	[ ! -e /var/lock/subsys/web ]
 }
