@@ -1,8 +1,6 @@
 /* Facts about processes from /proc: liveness (a zombie is dead), start time,
  * executable, memory, process group members, and pidfds. */
 #define _GNU_SOURCE
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -136,31 +134,6 @@ int proc_boot_id(char *buf, size_t len)
 	return 0;
 }
 
-int proc_cmdline(pid_t pid, char *buf, size_t len)
-{
-	char path[64];
-	int fd;
-	ssize_t r;
-
-	if (len == 0)
-		return -1;
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	r = read_full(fd, buf, len - 1);
-	close(fd);
-	if (r < 0)
-		return -1;
-	while (r > 0 && buf[r - 1] == '\0')
-		r--;
-	for (ssize_t i = 0; i < r; i++)
-		if (buf[i] == '\0')
-			buf[i] = ' ';
-	buf[r] = '\0';
-	return 0;
-}
-
 /* The process's argv, word by word, from /proc/PID/cmdline. */
 int proc_argv(pid_t pid, struct strv *argv)
 {
@@ -195,51 +168,23 @@ static bool same_file(const char *a, const char *b)
  * (argv[1] of "/bin/sh /path/script"), since exe then names the interpreter. */
 int proc_exe_matches(pid_t pid, const char *path)
 {
-	char exe[64], cmd[4096];
-	char *arg1;
+	struct strv argv = {0};
+	char exe[64];
+	int match;
 
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
 	if (same_file(exe, path))
 		return 1;
-	if (proc_cmdline(pid, cmd, sizeof(cmd)) < 0)
+	if (proc_argv(pid, &argv) < 0)
 		return 0;
-	/* proc_cmdline joined the words with blanks; argv[1] is the second word. */
-	arg1 = strchr(cmd, ' ');
-	if (!arg1)
-		return 0;
-	arg1++;
-	arg1[strcspn(arg1, " ")] = '\0';
-	return arg1[0] == '/' && same_file(arg1, path);
+	match = argv.n > 1 && argv.v[1][0] == '/' && same_file(argv.v[1], path);
+	strv_free(&argv);
+	return match;
 }
 
 int proc_pidfd_open(pid_t pid)
 {
 	return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-/* Live (non-zombie) members of process group pgid, for stopping what a
- * program forked after the program itself is gone. getpgid() per PID is one
- * cheap syscall; the stat text is read only for actual members. */
-int proc_group_members(pid_t pgid, pid_t *pids, size_t max, size_t *n)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-
-	*n = 0;
-	if (!d)
-		return -1;
-	while ((de = readdir(d)) && *n < max) {
-		long pid;
-
-		if (!isdigit((unsigned char)de->d_name[0]) ||
-		    parse_int(de->d_name, 1, 0x7fffffff, &pid) < 0)
-			continue;
-		if (getpgid((pid_t)pid) != pgid || proc_alive((pid_t)pid) != PROC_ALIVE)
-			continue;
-		pids[(*n)++] = (pid_t)pid;
-	}
-	closedir(d);
-	return 0;
 }
 
 /* Seconds a process that started at starttime (clock ticks after boot) has

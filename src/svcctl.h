@@ -156,10 +156,8 @@ enum proc_state proc_alive(pid_t pid);
 int proc_starttime(pid_t pid, unsigned long long *st);
 int proc_boot_id(char *buf, size_t len);
 int proc_exe_matches(pid_t pid, const char *path);
-int proc_cmdline(pid_t pid, char *buf, size_t len);
 int proc_argv(pid_t pid, struct strv *argv);
 int proc_pidfd_open(pid_t pid);
-int proc_group_members(pid_t pgid, pid_t *pids, size_t max, size_t *n);
 double proc_uptime_of(unsigned long long starttime);
 enum proc_state proc_state_of(const struct proc_info *pi);
 
