@@ -156,9 +156,7 @@ int pidfile_read(const char *path, uid_t allowed_uid, pid_t *pid, const char **w
 		errno = EPERM;
 		goto bad;
 	}
-	do
-		r = read(fd, buf, sizeof(buf) - 1);
-	while (r < 0 && errno == EINTR);
+	r = read_once(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (r < 0)
 		return -1;

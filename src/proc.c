@@ -46,9 +46,7 @@ int proc_stat(pid_t pid, struct proc_info *pi)
 	if (fd < 0)
 		return -1;
 	/* procfs hands over the whole line in one read */
-	do
-		r = read(fd, buf, sizeof(buf) - 1);
-	while (r < 0 && errno == EINTR);
+	r = read_once(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (r <= 0) {
 		errno = ESRCH;

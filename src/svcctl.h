@@ -304,6 +304,7 @@ char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *xcalloc(size_t n, size_t size);
 ssize_t read_full(int fd, void *buf, size_t len);
+ssize_t read_once(int fd, void *buf, size_t len);
 ssize_t write_full(int fd, const void *buf, size_t len);
 char *read_small_file(const char *path, size_t max, size_t *len);
 int path_open(const char *path, int flags);

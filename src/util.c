@@ -241,6 +241,18 @@ ssize_t read_full(int fd, void *buf, size_t len)
 	return (ssize_t)got;
 }
 
+/* One read, retried on EINTR: for regular files and procfs, whose short
+ * read is the end, so the second read read_full() makes is wasted. */
+ssize_t read_once(int fd, void *buf, size_t len)
+{
+	ssize_t r;
+
+	do
+		r = read(fd, buf, len);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
 ssize_t write_full(int fd, const void *buf, size_t len)
 {
 	size_t done = 0;
@@ -267,9 +279,7 @@ char *read_small_file(const char *path, size_t max, size_t *len)
 		return NULL;
 	buf = xcalloc(1, max + 1);
 	/* a regular file's short read is its end: one read, not two */
-	do
-		r = read(fd, buf, max + 1);
-	while (r < 0 && errno == EINTR);
+	r = read_once(fd, buf, max + 1);
 	if (r < 0 || (size_t)r > max) {
 		int saved = r < 0 ? errno : EFBIG;
 		free(buf);
