@@ -9,6 +9,9 @@
  * mode, the caller) could have made it: the link and the directory holding
  * it are trusted owners', and that directory is not writable by group or
  * other. /var/run -> /run works; a link the service's user planted does not.
+ * The last component is opened with O_NOFOLLOW, as open(2) would: a file is
+ * never reached through a link at its own name, even root's; a directory
+ * asked for with O_DIRECTORY follows the rule of the components before it.
  *
  * openat2(RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS) is not used: it would
  * give no more than this walk already does. No lookup here ever asks the
@@ -93,7 +96,7 @@ static void close_keep_errno(int fd)
 	errno = saved;
 }
 
-static int walk_start(struct walk *w, const char *path, const char **why)
+static int walk_start(struct walk *w, int atfd, const char *path, const char **why)
 {
 	size_t len = strlen(path);
 
@@ -110,7 +113,11 @@ static int walk_start(struct walk *w, const char *path, const char **why)
 		return -1;
 	}
 	memcpy(w->rest, path, len + 1);
-	w->dirfd = open(path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (path[0] != '/' && atfd != AT_FDCWD)
+		w->dirfd = openat(atfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	else
+		w->dirfd = open(path[0] == '/' ? "/" : ".",
+				O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (w->dirfd < 0) {
 		*why = NULL;
 		return -1;
@@ -231,13 +238,22 @@ static int open_last(struct walk *w, const char *comp, int flags, mode_t mode, i
 			errno = saved;
 			return -1;
 		}
-		if (S_ISLNK(st.st_mode) && !((flags & O_CREAT) && (flags & O_EXCL))) {
+		if (S_ISLNK(st.st_mode) && want_dir) {
 			int r = walk_follow(w, lfd, &st, "", true, why);
 
 			close_keep_errno(lfd);
 			return r < 0 ? -1 : 1;
 		}
 		close(lfd);
+		if (S_ISLNK(st.st_mode) && !((flags & O_CREAT) && (flags & O_EXCL))) {
+			/* O_NOFOLLOW: a file is never reached through a last link */
+			*why = fstat(w->dirfd, &dst) == 0 && dir_trusted(&dst)
+				? "is a symbolic link"
+				: "is a symbolic link in a directory another user can "
+				  "write";
+			errno = ELOOP;
+			return -1;
+		}
 		if (want_dir && !S_ISDIR(st.st_mode)) {
 			*why = "is not a directory";
 			saved = ENOTDIR;
@@ -292,15 +308,15 @@ fail:
 
 /* The walk: every component but the last is a directory (made with
  * dir_mode when mkdirs), the last is opened with flags. */
-static int resolve(const char *path, int flags, mode_t mode, bool mkdirs, mode_t dir_mode,
-		   const char **why)
+static int resolve(int atfd, const char *path, int flags, mode_t mode, bool mkdirs,
+		   mode_t dir_mode, const char **why)
 {
 	struct walk w;
 	size_t offset = 0;
 	char *comp, *next;
 	int fd = -1, ret = -1;
 
-	if (walk_start(&w, path, why) < 0)
+	if (walk_start(&w, atfd, path, why) < 0)
 		goto out;
 	for (;;) {
 		struct stat st;
@@ -351,7 +367,7 @@ static int resolve(const char *path, int flags, mode_t mode, bool mkdirs, mode_t
 			continue;
 		}
 		if (!S_ISDIR(st.st_mode)) {
-			*why = "has a component that is not a directory";
+			*why = NULL;
 			errno = ENOTDIR;
 			goto out;
 		}
@@ -373,7 +389,18 @@ int path_open_trusted(const char *path, int flags, mode_t mode, const char **why
 	if (!why)
 		why = &dummy;
 	*why = NULL;
-	return resolve(path, flags, mode, false, 0, why);
+	return resolve(AT_FDCWD, path, flags, mode, false, 0, why);
+}
+
+int path_openat_trusted(int dirfd, const char *path, int flags, mode_t mode,
+			const char **why)
+{
+	const char *dummy;
+
+	if (!why)
+		why = &dummy;
+	*why = NULL;
+	return resolve(dirfd, path, flags, mode, false, 0, why);
 }
 
 int path_mkdir_trusted(const char *path, mode_t mode, const char **why)
@@ -383,7 +410,7 @@ int path_mkdir_trusted(const char *path, mode_t mode, const char **why)
 	if (!why)
 		why = &dummy;
 	*why = NULL;
-	return resolve(path, O_RDONLY | O_DIRECTORY, 0, true, mode, why);
+	return resolve(AT_FDCWD, path, O_RDONLY | O_DIRECTORY, 0, true, mode, why);
 }
 
 int path_parent_trusted(const char *path, bool create, mode_t mode, const char **base,

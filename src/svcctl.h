@@ -192,8 +192,13 @@ int mkdir_p(const char *path, mode_t mode);
  * file (or a directory when O_DIRECTORY is given): never opens a FIFO or device
  * (opens with O_NONBLOCK, fstat, then clears it). Returns the fd, or -1 with errno
  * and *why set to a static reason (e.g. "is a symbolic link in a directory
- * another user can write", "is not a regular file"). */
+ * another user can write", "is not a regular file"). A last component that is
+ * a symlink is refused (O_NOFOLLOW), except with O_DIRECTORY, where root's own
+ * link in root's directory is followed as on the way. */
 int path_open_trusted(const char *path, int flags, mode_t mode, const char **why);
+/* The same, a relative PATH taken from the directory dirfd (AT_FDCWD: the cwd) */
+int path_openat_trusted(int dirfd, const char *path, int flags, mode_t mode,
+			const char **why);
 /* mkdir -p with the same rules; returns an O_RDONLY|O_DIRECTORY descriptor */
 int path_mkdir_trusted(const char *path, mode_t mode, const char **why);
 /* The directory holding PATH's last component (made if create), for

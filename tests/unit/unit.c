@@ -905,8 +905,13 @@ static void test_path(void)
 	/* root's own links in root's own directories are followed */
 	symlink("file", tp("link"));
 	symlink("rootonly", tp("dirlink"));
+	errno = 0;
 	fd = path_open_trusted(tp("link"), O_RDONLY, 0, &why);
-	CHECK(fd >= 0, "path: a trusted final symlink is followed");
+	CHECK(fd < 0 && errno == ELOOP && why && strcmp(why, "is a symbolic link") == 0,
+	      "path: a file is never opened through a last symlink, even root's "
+	      "(O_NOFOLLOW)");
+	fd = path_open_trusted(tp("dirlink"), O_RDONLY | O_DIRECTORY, 0, &why);
+	CHECK(fd >= 0, "path: with O_DIRECTORY a trusted last symlink is followed");
 	if (fd >= 0)
 		close(fd);
 	fd = path_open_trusted(tp("dirlink/x"), O_WRONLY | O_CREAT, 0644, &why);
@@ -936,10 +941,10 @@ static void test_path(void)
 	      "path: mkdir -p does not go through the planted link");
 
 	if (root) {
-		symlink("file", tp("userlink"));
+		symlink("rootonly", tp("userlink"));
 		fchownat(AT_FDCWD, tp("userlink"), 65534, 65534, AT_SYMLINK_NOFOLLOW);
 		errno = 0;
-		fd = path_open_trusted(tp("userlink"), O_RDONLY, 0, &why);
+		fd = path_open_trusted(tp("userlink/x"), O_RDONLY, 0, &why);
 		CHECK(fd < 0 && errno == ELOOP && why &&
 			      strstr(why, "owned by another user"),
 		      "path: a symlink another user owns is refused");
