@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <confuse.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -176,8 +177,10 @@ int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 	struct stat st;
 	cfg_t *cfg;
 	char *file, *dircopy, *base;
+	const char *why;
 	size_t before = el->msgs.n;
-	int rc = -1;
+	FILE *fp;
+	int rc = -1, fd;
 
 	memset(gc, 0, sizeof(*gc));
 	set_defaults(gc);
@@ -186,16 +189,23 @@ int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 		explicit_path = path && *path;
 	}
 	file = path && *path ? xstrdup(path) : default_config_path();
-	if (stat(file, &st) < 0) {
+	/* checked and parsed through one descriptor: a name swapped after the
+	 * check cannot hand the parser another file, a FIFO cannot block it */
+	fd = path_open_trusted(file, O_RDONLY, 0, &why);
+	if (fd < 0) {
 		if (errno == ENOENT && !explicit_path) {
 			free(file);
 			return 0;
 		}
-		errlist_add(el, "%s: %s", file, strerror(errno));
+		errlist_add(el, "%s: %s", file, why ? why : strerror(errno));
 		free(file);
 		return -1;
 	}
-	if (file_trusted(file, &st, el) < 0) {
+	if (fstat(fd, &st) < 0 || file_trusted(file, &st, el) < 0 ||
+	    !(fp = fdopen(fd, "r"))) {
+		if (el->msgs.n == before)
+			errlist_add(el, "%s: %s", file, strerror(errno));
+		close(fd);
 		free(file);
 		return -1;
 	}
@@ -204,14 +214,17 @@ int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 	cfg = cfg_init(opts, CFGF_NONE);
 	if (!cfg) {
 		errlist_add(el, "%s: cannot initialise the parser", file);
+		fclose(fp);
 		free(file);
 		return -1;
 	}
+	/* cfg_parse_fp leaves the name unset; the messages need it */
+	cfg->filename = xstrdup(file);
 	cfg_set_error_function(cfg, conf_error);
 	cfg_set_validate_func(cfg, "stop_timeout", check_seconds);
 	cfg_set_validate_func(cfg, "ready_seconds", check_seconds);
 	cfg_set_validate_func(cfg, "start_timeout", check_seconds);
-	switch (cfg_parse(cfg, file)) {
+	switch (cfg_parse_fp(cfg, fp)) {
 	case CFG_SUCCESS: break;
 	case CFG_FILE_ERROR: errlist_add(el, "%s: %s", file, strerror(errno)); goto out;
 	default:
@@ -221,7 +234,15 @@ int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 	}
 
 	/* absolute, because init scripts embed it and run from / */
-	gc->path = realpath(file, NULL);
+	{
+		char self[64];
+
+		/* the file that was read, not what its name leads to now */
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", fileno(fp));
+		gc->path = realpath(self, NULL);
+		if (!gc->path)
+			gc->path = realpath(file, NULL);
+	}
 	dircopy = xstrdup(gc->path ? gc->path : file);
 	base = realpath(dirname(dircopy), NULL);
 	if (!base)
@@ -254,6 +275,7 @@ int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 	}
 out:
 	cfg_free(cfg);
+	fclose(fp);
 	free(file);
 	parse_errors = NULL;
 	return rc;
