@@ -182,19 +182,32 @@ blank:
 
 /* Reads a whole INI file in one go (one open, fstat and read), with the
  * fstat for the ownership check; a service file has no business being over
- * 1 MiB. */
-static char *read_config_file(const char *path, struct stat *st, size_t *len)
+ * 1 MiB. As root, the directory holding it follows the rules of config
+ * files too: one that another user can write could swap a root-owned file
+ * for another name's. */
+static char *read_config_file(const char *path, struct stat *st, size_t *len,
+			      const char **why)
 {
-	int fd = path_open(path, O_RDONLY | O_CLOEXEC);
+	const char *base;
+	int dirfd = path_parent_trusted(path, false, 0, &base, why), fd = -1;
 	char *text = NULL;
 	ssize_t r;
 
-	if (fd < 0)
+	if (dirfd < 0)
 		return NULL;
+	if (running_as_root() && path_dir_check(dirfd, why) < 0) {
+		*why = errno == EPERM
+			? "is in a directory a user other than root can write"
+			: NULL;
+		goto fail;
+	}
+	fd = path_openat_trusted(dirfd, base, O_RDONLY, 0, why);
+	if (fd < 0)
+		goto fail;
 	if (fstat(fd, st) < 0)
 		goto fail;
-	if (!S_ISREG(st->st_mode) || st->st_size > (1 << 20)) {
-		errno = S_ISREG(st->st_mode) ? EFBIG : EINVAL;
+	if (st->st_size > (1 << 20)) {
+		errno = EFBIG;
 		goto fail;
 	}
 	text = xcalloc(1, (size_t)st->st_size + 1);
@@ -203,11 +216,14 @@ static char *read_config_file(const char *path, struct stat *st, size_t *len)
 		goto fail;
 	*len = (size_t)r;
 	close(fd);
+	close(dirfd);
 	return text;
 fail : {
 	int saved = errno;
 	free(text);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
+	close(dirfd);
 	errno = saved;
 	return NULL;
 }
@@ -585,6 +601,7 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 {
 	struct parse_ctx ctx = {0};
 	struct stat st;
+	const char *why = NULL;
 	size_t before = el->msgs.n, text_len;
 	char *file, *text;
 	int rc;
@@ -593,10 +610,12 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 	set_defaults(svc, gc, name);
 	file = xasprintf("%s/%s.ini", gc->services_dir, name);
 	svc->ini_path = file;
-	text = read_config_file(file, &st, &text_len);
+	text = read_config_file(file, &st, &text_len, &why);
 	if (!text) {
 		int saved = errno;
-		if (errno == ENOENT)
+		if (why)
+			errlist_add(el, "%s: %s", file, why);
+		else if (errno == ENOENT)
 			errlist_add(el, "%s: no such service (%s: %s)", name, file,
 				    strerror(errno));
 		else
