@@ -2,7 +2,10 @@
  * (the PID and a newline, for every other tool) and NAME.state (what svcctl
  * needs to trust that PID). Writes are atomic and never follow a symlink. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,52 +16,30 @@
 
 #include "svcctl.h"
 
+static void close_keep_errno(int fd)
+{
+	int saved = errno;
+
+	close(fd);
+	errno = saved;
+}
+
+/* mkdir -p that never goes through a link another user could have made. */
 int mkdir_p(const char *path, mode_t mode)
 {
-	struct stat existing;
-	char *copy;
-	int rc = 0;
+	int fd = path_mkdir_trusted(path, mode, NULL);
 
-	/* the common case, on every transition: it is there already */
-	if (stat(path, &existing) == 0 && S_ISDIR(existing.st_mode))
-		return 0;
-	copy = xstrdup(path);
-
-	for (char *p = copy + 1;; p++) {
-		if (*p == '/' || *p == '\0') {
-			char c = *p;
-			*p = '\0';
-			if (mkdir(copy, mode) < 0 && errno != EEXIST) {
-				rc = -1;
-				break;
-			}
-			*p = c;
-			if (!c)
-				break;
-		}
-	}
-	if (rc == 0) {
-		struct stat st;
-		if (stat(path, &st) < 0)
-			rc = -1;
-		else if (!S_ISDIR(st.st_mode)) {
-			errno = ENOTDIR;
-			rc = -1;
-		}
-	}
-	{
-		int saved = errno;
-		free(copy);
-		errno = saved;
-	}
-	return rc;
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
 }
 
 /* Takes the service's transition lock, waiting for whoever holds it. The
  * descriptor is close-on-exec so the lock never leaks into a program. */
 int pidfile_lock(const char *lock_path)
 {
-	int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	int fd = path_open_trusted(lock_path, O_RDWR | O_CREAT, 0644, NULL);
 
 	if (fd < 0)
 		return -1;
@@ -73,43 +54,93 @@ int pidfile_lock(const char *lock_path)
 	return fd;
 }
 
-/* Writes a temporary file beside path and renames it into place, so readers
- * see the old content or the new, never a part; rename replaces a symlink
- * at path instead of writing through it. */
+/* Removes NAME.tmpPID files in dirfd that a killed svcctl left behind: only
+ * those of PIDs that no longer run, so a concurrent writer keeps its own. */
+static void sweep_stale_temps(int dirfd, const char *base)
+{
+	size_t blen = strlen(base);
+	struct dirent *de;
+	int fd = dup(dirfd);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		const char *p = de->d_name;
+		long pid;
+
+		if (strncmp(p, base, blen) != 0 || strncmp(p + blen, ".tmp", 4) != 0)
+			continue;
+		if (parse_int(p + blen + 4, 1, 0x3fffffff, &pid) < 0)
+			continue;
+		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+			(void)unlinkat(dirfd, p, 0);
+	}
+	closedir(d);
+}
+
+/* Writes the content to a file with no name yet (O_TMPFILE, so a crash
+ * while writing leaves nothing), syncs it, gives it a temporary name and
+ * renames that over path, all relative to the verified directory holding
+ * path: readers see the old content or the new, never a part, even after a
+ * power loss, and the rename replaces a symlink at path instead of writing
+ * through it. The mode is set with fchmod: the caller's umask plays no part.
+ * Where the filesystem has no O_TMPFILE the temporary name is made first;
+ * either way the names a killed writer left are swept. */
 int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode)
 {
-	char *tmp = xasprintf("%s.tmp%d", path, (int)getpid());
-	int fd, saved;
+	char tmp[NAME_MAX + 1], self[64];
+	const char *base;
+	int dirfd, fd = -1, saved;
+	bool named = false;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd < 0 && errno == EEXIST) {
-		/* left by a crashed svcctl with our PID: ours to replace */
-		unlink(tmp);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			  mode);
+	dirfd = path_parent_trusted(path, false, 0, &base, NULL);
+	if (dirfd < 0)
+		return -1;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp%d", base, (int)getpid()) >=
+	    sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		goto fail;
+	}
+	sweep_stale_temps(dirfd, base);
+	fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+		named = true;
+		(void)unlinkat(dirfd, tmp, 0);
+		fd = openat(dirfd, tmp,
+			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	}
 	if (fd < 0)
-		goto fail_noclose;
-	if (write_full(fd, data, len) < 0)
 		goto fail;
+	if (fchmod(fd, mode) < 0 || write_full(fd, data, len) < 0 || fsync(fd) < 0)
+		goto fail;
+	if (!named) {
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+		(void)unlinkat(dirfd, tmp, 0);
+		if (linkat(AT_FDCWD, self, dirfd, tmp, AT_SYMLINK_FOLLOW) < 0)
+			goto fail;
+		named = true;
+	}
 	if (close(fd) < 0) {
 		fd = -1;
 		goto fail;
 	}
 	fd = -1;
-	if (rename(tmp, path) < 0)
+	if (renameat(dirfd, tmp, dirfd, base) < 0)
 		goto fail;
-	free(tmp);
+	(void)fsync(dirfd);
+	close(dirfd);
 	return 0;
 fail:
 	saved = errno;
 	if (fd >= 0)
 		close(fd);
-	unlink(tmp);
-	errno = saved;
-fail_noclose:
-	saved = errno;
-	free(tmp);
+	if (named)
+		(void)unlinkat(dirfd, tmp, 0);
+	close(dirfd);
 	errno = saved;
 	return -1;
 }
@@ -133,19 +164,19 @@ int pidfile_read(const char *path, uid_t allowed_uid, pid_t *pid, const char **w
 	int fd;
 
 	*why = NULL;
-	fd = path_open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	fd = path_open_trusted(path, O_RDONLY, 0, NULL);
 	if (fd < 0) {
 		if (errno == ELOOP)
-			*why = "pidfile is a symbolic link";
+			*why = "pidfile is a symbolic link another user could have made";
+		else if (errno == EINVAL || errno == EISDIR)
+			*why = "pidfile is not a regular file";
+		else if (errno == EPERM)
+			*why = "pidfile has other hard links in a directory another user "
+			       "can write";
 		return -1;
 	}
 	if (fstat(fd, &st) < 0)
 		goto bad;
-	if (!S_ISREG(st.st_mode)) {
-		*why = "pidfile is not a regular file";
-		errno = EINVAL;
-		goto bad;
-	}
 	if ((st.st_mode & S_IWOTH) && running_as_root()) {
 		*why = "pidfile is world-writable";
 		errno = EPERM;
@@ -153,6 +184,17 @@ int pidfile_read(const char *path, uid_t allowed_uid, pid_t *pid, const char **w
 	}
 	if (st.st_uid != 0 && st.st_uid != allowed_uid && running_as_root()) {
 		*why = "pidfile is owned by another user";
+		errno = EPERM;
+		goto bad;
+	}
+	/* a user trusts only what the user (or root) wrote */
+	if (!running_as_root() && st.st_uid != 0 && st.st_uid != geteuid()) {
+		*why = "pidfile is owned by another user";
+		errno = EPERM;
+		goto bad;
+	}
+	if (!running_as_root() && (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		*why = "pidfile is writable by group or other";
 		errno = EPERM;
 		goto bad;
 	}
@@ -178,11 +220,19 @@ bad : {
 	return -1;
 }
 
+/* unlinkat in the verified directory: a link planted on the way cannot
+ * point the unlink at another directory's file of the same name. */
 int pidfile_remove(const char *path)
 {
-	if (unlink(path) < 0 && errno != ENOENT)
-		return -1;
-	return 0;
+	const char *base;
+	int dirfd = path_parent_trusted(path, false, 0, &base, NULL), rc = 0;
+
+	if (dirfd < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (unlinkat(dirfd, base, 0) < 0 && errno != ENOENT)
+		rc = -1;
+	close_keep_errno(dirfd);
+	return rc;
 }
 
 int state_format(const struct state *st, char *buf, size_t len)
@@ -268,14 +318,33 @@ int state_parse(const char *text, struct state *st)
 	return 0;
 }
 
+/* The state vouches for a PID, so only svcctl's own file counts: root's (or
+ * the calling user's), writable by nobody else. */
 int state_read(const char *path, struct state *st)
 {
-	char *text = read_small_file(path, 4096, NULL);
-	int rc;
+	char text[4097];
+	struct stat sb;
+	ssize_t r;
+	int fd = path_open_trusted(path, O_RDONLY, 0, NULL);
 
-	if (!text)
+	if (fd < 0)
 		return -1;
-	rc = state_parse(text, st);
-	free(text);
-	return rc;
+	if (fstat(fd, &sb) < 0 || (r = read_once(fd, text, sizeof(text))) < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	close(fd);
+	if ((sb.st_uid != 0 && sb.st_uid != geteuid()) ||
+	    (sb.st_mode & (S_IWGRP | S_IWOTH))) {
+		errno = EPERM;
+		return -1;
+	}
+	if ((size_t)r >= sizeof(text)) {
+		errno = EFBIG;
+		return -1;
+	}
+	text[r] = '\0';
+	return state_parse(text, st);
 }

@@ -271,7 +271,7 @@ ssize_t write_full(int fd, const void *buf, size_t len)
 /* Reads a whole small file, NUL-terminated; refuses anything over max. */
 char *read_small_file(const char *path, size_t max, size_t *len)
 {
-	int fd = path_open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = path_open_trusted(path, O_RDONLY, 0, NULL);
 	char *buf;
 	ssize_t r;
 
@@ -319,44 +319,6 @@ void describe_wait_status(int status, char *buf, size_t len)
 			 WCOREDUMP(status) ? " (core dumped)" : "");
 	else
 		snprintf(buf, len, "ended with wait status %#x", status);
-}
-
-/* open() for the files svcctl reads by the thousand (status of every
- * service): the directory is looked up once and kept as an O_PATH
- * descriptor, so each open walks one component instead of the whole path. */
-int path_open(const char *path, int flags)
-{
-	static struct {
-		char *dir;
-		int fd;
-	} cache[6];
-	static size_t used;
-	const char *slash = strrchr(path, '/');
-	size_t dirlen;
-	int dirfd = -1;
-
-	if (!slash || slash == path)
-		return open(path, flags, 0644);
-	dirlen = (size_t)(slash - path);
-	for (size_t i = 0; i < used; i++)
-		if (strlen(cache[i].dir) == dirlen &&
-		    strncmp(cache[i].dir, path, dirlen) == 0)
-			dirfd = cache[i].fd;
-	if (dirfd < 0) {
-		char *dir = xcalloc(1, dirlen + 1);
-
-		memcpy(dir, path, dirlen);
-		dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (dirfd < 0 || used == sizeof(cache) / sizeof(cache[0])) {
-			free(dir);
-			if (dirfd >= 0)
-				close(dirfd);
-			return open(path, flags, 0644);
-		}
-		cache[used].dir = dir;
-		cache[used++].fd = dirfd;
-	}
-	return openat(dirfd, slash + 1, flags, 0644);
 }
 
 bool running_as_root(void)
