@@ -48,13 +48,43 @@ static int errno_exit(int err)
 	return err == EACCES || err == EPERM || err == EROFS ? EXIT_PERM : EXIT_FAILED;
 }
 
+/* run_dir holds what vouches for a PID: only root's (as root) or the
+ * caller's own directory, writable by nobody else, is believed. Creates it
+ * when create. Returns 0, or the exit code after saying why. */
+static int check_run_dir(struct cmdctx *c, const char *name, bool create)
+{
+	const char *why = NULL;
+	int dirfd, rc = 0;
+
+	if (create)
+		dirfd = path_mkdir_trusted(c->gc.run_dir, geteuid() == 0 ? 0755 : 0700,
+					   &why);
+	else
+		dirfd = path_open_trusted(c->gc.run_dir, O_RDONLY | O_DIRECTORY, 0, &why);
+	if (dirfd < 0) {
+		if (!create && errno == ENOENT)
+			return 0;
+		rc = errno == ELOOP ? EXIT_PERM : errno_exit(errno);
+		msg_error(name, "run_dir %s: %s", c->gc.run_dir,
+			  why ? why : strerror(errno));
+		return rc;
+	}
+	if (path_dir_check(dirfd, &why) < 0) {
+		msg_error(name, "run_dir %s: %s; refusing to trust it", c->gc.run_dir,
+			  why);
+		rc = EXIT_PERM;
+	}
+	close(dirfd);
+	return rc;
+}
+
 /* Takes the transition lock, creating run_dir when needed. */
 static int lock_service(struct cmdctx *c, const struct service *svc, int *fd)
 {
-	if (mkdir_p(c->gc.run_dir, geteuid() == 0 ? 0755 : 0700) < 0) {
-		msg_error(svc->name, "run_dir %s: %s", c->gc.run_dir, strerror(errno));
-		return errno_exit(errno);
-	}
+	int rc = check_run_dir(c, svc->name, true);
+
+	if (rc)
+		return rc;
 	*fd = pidfile_lock(svc->lock_path);
 	if (*fd < 0) {
 		msg_error(svc->name, "lock %s: %s", svc->lock_path, strerror(errno));
@@ -81,22 +111,31 @@ static const char *service_log_path(const struct service *svc)
 static int open_output(const struct cmdctx *c, const struct service *svc,
 		       const struct output *o, int *fd)
 {
-	const char *path;
+	const char *path, *why = NULL;
 
 	if (o->kind == OUT_NULL) {
 		*fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 		return *fd < 0 ? -1 : 0;
 	}
 	path = o->path ? o->path : svc->log_path;
-	if (!o->path && mkdir_p(c->gc.log_dir, 0755) < 0) {
-		msg_error(svc->name, "log_dir %s: %s", c->gc.log_dir, strerror(errno));
-		return -1;
+	if (!o->path) {
+		int dirfd = path_mkdir_trusted(c->gc.log_dir, 0755, &why);
+
+		if (dirfd < 0) {
+			msg_error(svc->name, "log_dir %s: %s", c->gc.log_dir,
+				  why ? why : strerror(errno));
+			return -1;
+		}
+		close(dirfd);
 	}
-	*fd = open(path,
-		   O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
-		   0640);
+	/* root's 0640 file, even in a directory the service's user owns; a
+	 * FIFO there would block the start with the lock held */
+	*fd = path_open_trusted(path, O_WRONLY | O_APPEND | O_CREAT, 0640, &why);
 	if (*fd < 0) {
-		msg_error(svc->name, "log %s: %s", path, strerror(errno));
+		int saved = errno;
+
+		msg_error(svc->name, "log %s: %s", path, why ? why : strerror(errno));
+		errno = saved;
 		return -1;
 	}
 	return 0;
@@ -453,7 +492,9 @@ int cmd_reload(struct cmdctx *c, const char *name)
 
 	if (rc)
 		return rc;
-	rc = reload_loaded(&svc);
+	rc = check_run_dir(c, name, false);
+	if (!rc)
+		rc = reload_loaded(&svc);
 	service_free(&svc);
 	return rc;
 }
@@ -467,8 +508,11 @@ int cmd_force_reload(struct cmdctx *c, const char *name)
 	if (rc)
 		return rc;
 	reloadable = svc.reload_signal != 0;
-	if (reloadable)
-		rc = reload_loaded(&svc);
+	if (reloadable) {
+		rc = check_run_dir(c, name, false);
+		if (!rc)
+			rc = reload_loaded(&svc);
+	}
 	service_free(&svc);
 	return reloadable ? rc : transition(c, name, T_RESTART);
 }
@@ -642,6 +686,10 @@ int cmd_status(struct cmdctx *c, const char *name)
 
 	if (rc)
 		return rc;
+	if (check_run_dir(c, name, false)) {
+		service_free(&svc);
+		return STATUS_UNKNOWN;
+	}
 	if (identify(&svc, &id) < 0) {
 		msg_error(name, "%s: %s", svc.pidfile, id.why);
 		service_free(&svc);
@@ -734,6 +782,8 @@ int cmd_status_list(struct cmdctx *c, const struct strv *names)
 	size_t n = names->n, nworkers = 1, chunk;
 	int width = 4, rc;
 
+	if (check_run_dir(c, NULL, false))
+		return STATUS_UNKNOWN;
 	for (size_t i = 0; i < n; i++)
 		if ((int)strlen(names->v[i]) > width)
 			width = (int)strlen(names->v[i]);
@@ -826,13 +876,28 @@ int cmd_logs(struct cmdctx *c, const char *name)
 {
 	struct service svc;
 	const char *log;
-	struct stat st;
 	int rc = load(c, name, &svc, EXIT_NOTCONFIGURED);
 
 	if (rc)
 		return rc;
 	log = service_log_path(&svc);
-	if (!log || stat(log, &st) < 0) {
+	if (log) {
+		const char *why;
+		int fd = path_open_trusted(log, O_RDONLY, 0, &why);
+
+		if (fd < 0 && errno != ENOENT) {
+			rc = errno_exit(errno);
+			msg_error(name, "log %s: %s", log, why ? why : strerror(errno));
+			service_free(&svc);
+			return rc;
+		}
+		if (fd >= 0)
+			close(fd);
+		else
+			log = NULL;
+	}
+	if (!log) {
+		log = service_log_path(&svc);
 		msg_error(name, "no log file%s%s", log ? " " : "", log ? log : "");
 		service_free(&svc);
 		return EXIT_FAILED;
