@@ -370,21 +370,37 @@ static int read_environment_file(const struct service *svc, struct strv *env,
 				 struct errlist *el)
 {
 	char *text, *line;
-	int lineno = 0, rc = 0;
+	const char *why = NULL;
+	int lineno = 0, rc = 0, fd;
+	struct stat st = {0};
+	ssize_t r;
 
-	struct stat st;
-
-	text = read_small_file(svc->environment_file, 1 << 20, NULL);
-	if (!text) {
+	fd = path_open_trusted(svc->environment_file, O_RDONLY, 0, &why);
+	if (fd < 0) {
 		if (errno == ENOENT && svc->environment_file_optional)
 			return 0;
-		errlist_add(el, "%s: %s", svc->environment_file, strerror(errno));
+		errlist_add(el, "%s: %s", svc->environment_file,
+			    why ? why : strerror(errno));
 		return -1;
 	}
 	/* as root it feeds a program's environment (LD_PRELOAD...): same rule as
-	 * the config files */
-	if (stat(svc->environment_file, &st) < 0 ||
-	    file_trusted(svc->environment_file, &st, el) < 0) {
+	 * the config files, checked on the descriptor that is then read, so a
+	 * name swapped after the check cannot feed in another file */
+	if (fstat(fd, &st) < 0 || st.st_size > (1 << 20)) {
+		errlist_add(el, "%s: %s", svc->environment_file,
+			    st.st_size > (1 << 20) ? strerror(EFBIG) : strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (file_trusted(svc->environment_file, &st, el) < 0) {
+		close(fd);
+		return -1;
+	}
+	text = xcalloc(1, (size_t)st.st_size + 1);
+	r = read_full(fd, text, (size_t)st.st_size);
+	close(fd);
+	if (r < 0) {
+		errlist_add(el, "%s: %s", svc->environment_file, strerror(errno));
 		free(text);
 		return -1;
 	}
