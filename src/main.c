@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "svcctl.h"
@@ -101,6 +102,9 @@ static void sanitize_process(void)
 			(void)open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
 	signal(SIGCHLD, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
+	/* what svcctl creates (run_dir, pidfile, state, logs) must not depend on
+	 * the caller's umask; the program gets its own umask = */
+	umask(022);
 }
 
 int main(int argc, char **argv)
