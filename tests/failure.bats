@@ -17,7 +17,7 @@ marked_running() {
 	mkdir -p "$SB/run"
 	# run_dir is a 16 KiB tmpfs, filled up, inside a private mount namespace
 	run unshare -m sh -c "
-		mount -t tmpfs -o size=16k tmpfs '$SB/run' &&
+		mount -t tmpfs -o size=16k,mode=0755 tmpfs '$SB/run' &&
 		touch '$SB/run/web.lock' &&
 		dd if=/dev/zero of='$SB/run/filler' bs=4k count=100 2>/dev/null;
 		'$SVCCTL' -c '$CONF' web start"
