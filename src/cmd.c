@@ -242,12 +242,12 @@ static int report_failure(const struct service *svc, const struct spawn_result *
 static int start_locked(struct cmdctx *c, struct service *svc)
 {
 	struct identity id;
-	struct spawn_plan plan = {0};
+	struct spawn_plan plan = {.out_fd = -1, .err_fd = -1, .dir_fd = -1};
 	struct spawn_result res;
 	struct strv env = {0};
 	struct errlist el = {0};
 	struct started st;
-	const char *unsupported;
+	const char *unsupported, *why = NULL;
 	char *path = NULL;
 	int ngroups = 0, rc;
 
@@ -291,6 +291,14 @@ static int start_locked(struct cmdctx *c, struct service *svc)
 	plan.envp = env.v;
 	plan.set_nice = geteuid() == 0 || svc->nice != 0;
 	plan.out_fd = plan.err_fd = -1;
+	/* root's chdir happens before the switch to the service's user */
+	plan.dir_fd = path_open_trusted(svc->directory, O_RDONLY | O_DIRECTORY, 0, &why);
+	if (plan.dir_fd < 0) {
+		rc = errno_exit(errno);
+		msg_error(svc->name, "chdir %s: %s", svc->directory,
+			  why ? why : strerror(errno));
+		goto out;
+	}
 	if (open_output(c, svc, &svc->out, &plan.out_fd) < 0) {
 		rc = errno_exit(errno);
 		goto out;
@@ -317,6 +325,8 @@ static int start_locked(struct cmdctx *c, struct service *svc)
 	msg_info("%s: started (pid %d)\n", svc->name, (int)res.pid);
 	rc = EXIT_OK;
 out:
+	if (plan.dir_fd >= 0)
+		close(plan.dir_fd);
 	if (plan.err_fd >= 0 && plan.err_fd != plan.out_fd)
 		close(plan.err_fd);
 	if (plan.out_fd >= 0)

@@ -130,7 +130,10 @@ static void child_setup(const struct spawn_plan *plan, int errfd)
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 
-	if (chdir(svc->directory) < 0)
+	/* the descriptor the parent verified: a link the user put on the path
+	 * since then cannot send root's chdir elsewhere */
+	if ((plan->dir_fd > STDERR_FILENO ? fchdir(plan->dir_fd)
+					  : chdir(svc->directory)) < 0)
 		child_fail(errfd, STEP_CHDIR);
 	umask(svc->umask);
 

@@ -249,6 +249,7 @@ struct spawn_plan {
 	const char *path; /* resolved program */
 	char **envp;
 	int out_fd, err_fd;
+	int dir_fd; /* directory = opened through the resolver; <= 2: chdir by name */
 	bool set_nice;
 	bool change_ids;
 	gid_t *groups;

@@ -92,6 +92,18 @@ secret_untouched() {
 	wait_until no_marked_left
 }
 
+@test "directory: a link the service's user put at directory = is refused, root's chdir does not follow it" {
+	evil mkdir "$U/work"
+	make_service web "exec = $SB/bin/exitafter 0 1000 $MARK" "user = nobody" \
+		"directory = $U/work" "stdout = $SB/log/web.log"
+	evil rmdir "$U/work"
+	evil ln -s "$SB/secret" "$U/work"
+	run timeout 20 "$SVCCTL" -c "$CONF" web start
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"chdir $U/work: is a symbolic link in a directory another user can write"* ]]
+	no_marked_left
+}
+
 @test "logs: a log that is the user's link to a root-only file is not printed" {
 	make_service web "exec = $SB/bin/exitafter 0 1000 $MARK" "user = nobody" \
 		"stdout = $U/web.log"
