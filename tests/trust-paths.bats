@@ -235,6 +235,21 @@ secret_untouched() {
 	no_marked_left
 }
 
+@test "as root, a service file in a services_dir other users can write is refused" {
+	make_service web "exec = $SB/bin/exitafter 0 1000 $MARK"
+	chmod 0777 "$SB/services"
+	run "$SVCCTL" -c "$CONF" web start
+	[ "$status" -eq 6 ]
+	[[ "$output" == *"web.ini: is in a directory a user other than root can write"* ]]
+	run "$SVCCTL" -c "$CONF" web status
+	[ "$status" -eq 4 ]
+	chmod 0755 "$SB/services"
+	chown nobody "$SB/services"
+	run "$SVCCTL" -c "$CONF" web check
+	[ "$status" -eq 6 ]
+	no_marked_left
+}
+
 @test "user mode: a foreign 0777 run_dir in a shared XDG_RUNTIME_DIR is refused with exit 4" {
 	xdg=$SB/xdg
 	mkdir -m 1777 "$xdg"
