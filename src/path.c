@@ -38,6 +38,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -83,9 +84,28 @@ int path_dir_check(int dirfd, const char **why)
 
 struct walk {
 	char rest[PATH_MAX]; /* what is left to resolve, consumed from the front */
-	int dirfd; /* O_PATH descriptor of the directory reached so far */
+	int dirfd; /* descriptor of the directory reached so far */
+	bool owned; /* dirfd is the walk's to close (not "/" or the caller's) */
 	int hops;
 };
+
+/* "/", opened once: every absolute walk starts there */
+static int root_fd(void)
+{
+	static int fd = -1;
+
+	if (fd < 0)
+		fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return fd;
+}
+
+static void walk_setdir(struct walk *w, int fd, bool owned)
+{
+	if (w->owned && w->dirfd >= 0)
+		close(w->dirfd);
+	w->dirfd = fd;
+	w->owned = owned;
+}
 
 static void close_keep_errno(int fd)
 {
@@ -101,6 +121,7 @@ static int walk_start(struct walk *w, int atfd, const char *path, const char **w
 	size_t len = strlen(path);
 
 	w->dirfd = -1;
+	w->owned = false;
 	w->hops = 0;
 	if (len == 0) {
 		*why = "is empty";
@@ -113,11 +134,12 @@ static int walk_start(struct walk *w, int atfd, const char *path, const char **w
 		return -1;
 	}
 	memcpy(w->rest, path, len + 1);
-	if (path[0] != '/' && atfd != AT_FDCWD)
-		w->dirfd = openat(atfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (path[0] == '/')
+		walk_setdir(w, root_fd(), false);
+	else if (atfd != AT_FDCWD)
+		walk_setdir(w, atfd, false);
 	else
-		w->dirfd = open(path[0] == '/' ? "/" : ".",
-				O_PATH | O_DIRECTORY | O_CLOEXEC);
+		walk_setdir(w, open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), true);
 	if (w->dirfd < 0) {
 		*why = NULL;
 		return -1;
@@ -178,14 +200,11 @@ static int walk_follow(struct walk *w, int linkfd, const struct stat *lst,
 	}
 	memcpy(w->rest, joined, (size_t)len + 1);
 	if (target[0] == '/') {
-		int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-
-		if (root < 0) {
+		if (root_fd() < 0) {
 			*why = NULL;
 			return -1;
 		}
-		close(w->dirfd);
-		w->dirfd = root;
+		walk_setdir(w, root_fd(), false);
 	}
 	return 0;
 }
@@ -223,7 +242,7 @@ static int open_last(struct walk *w, const char *comp, int flags, mode_t mode, i
 		(flags & ~O_TRUNC) | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
 	bool want_dir = flags & O_DIRECTORY;
 	struct stat st, dst;
-	int fd, lfd, saved, fl;
+	int fd, lfd, saved;
 
 	*fdp = -1;
 	do
@@ -267,7 +286,7 @@ static int open_last(struct walk *w, const char *comp, int flags, mode_t mode, i
 		errno = saved;
 		return -1;
 	}
-	if (fstat(fd, &st) < 0 || fstat(w->dirfd, &dst) < 0) {
+	if (fstat(fd, &st) < 0) {
 		*why = NULL;
 		goto fail;
 	}
@@ -278,13 +297,14 @@ static int open_last(struct walk *w, const char *comp, int flags, mode_t mode, i
 		errno = want_dir ? ENOTDIR : S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
 		goto fail;
 	}
-	if (!want_dir && st.st_nlink > 1 && !dir_trusted(&dst)) {
+	if (!want_dir && st.st_nlink > 1 &&
+	    (fstat(w->dirfd, &dst) < 0 || !dir_trusted(&dst))) {
 		*why = "has other hard links in a directory another user can write";
 		errno = EPERM;
 		goto fail;
 	}
-	if (!(flags & O_NONBLOCK) &&
-	    ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)) {
+	/* F_SETFL takes only the status flags (O_APPEND...) from its argument */
+	if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags) < 0) {
 		*why = NULL;
 		goto fail;
 	}
@@ -345,14 +365,27 @@ static int resolve(int atfd, const char *path, int flags, mode_t mode, bool mkdi
 		}
 		if (strcmp(comp, ".") == 0)
 			continue;
-		fd = openat(w.dirfd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		/* a directory opens with O_DIRECTORY at once; a link (ENOTDIR
+		 * under O_NOFOLLOW) is looked at as itself below */
+		fd = openat(w.dirfd, comp, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0 && errno == ENOENT && mkdirs) {
 			if (mkdirat(w.dirfd, comp, dir_mode) < 0 && errno != EEXIST) {
 				*why = NULL;
 				goto out;
 			}
-			fd = openat(w.dirfd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+			fd = openat(w.dirfd, comp,
+				    O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
 		}
+		if (fd >= 0) {
+			walk_setdir(&w, fd, true);
+			fd = -1;
+			continue;
+		}
+		if (errno != ENOTDIR) {
+			*why = NULL;
+			goto out;
+		}
+		fd = openat(w.dirfd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 || fstat(fd, &st) < 0) {
 			*why = NULL;
 			goto out;
@@ -371,25 +404,91 @@ static int resolve(int atfd, const char *path, int flags, mode_t mode, bool mkdi
 			errno = ENOTDIR;
 			goto out;
 		}
-		close(w.dirfd);
-		w.dirfd = fd;
+		walk_setdir(&w, fd, true);
 		fd = -1;
 	}
 out:
 	if (ret < 0)
 		close_keep_errno(fd);
-	close_keep_errno(w.dirfd);
+	if (w.owned)
+		close_keep_errno(w.dirfd);
 	return ret;
+}
+
+/* Directories already verified, by the text of the path that led to them,
+ * so that status of a thousand services does not walk run_dir's path two
+ * thousand times. Only trusted directories are kept: root's (or the
+ * caller's) and writable by nobody else, so what their names lead to
+ * cannot be changed under svcctl by another user. */
+#define DIR_CACHE_MAX 8
+
+static struct {
+	char *path;
+	int fd;
+} dir_cache[DIR_CACHE_MAX];
+static size_t dir_cached;
+
+void path_cache_clear(void)
+{
+	for (size_t i = 0; i < dir_cached; i++) {
+		free(dir_cache[i].path);
+		close(dir_cache[i].fd);
+	}
+	dir_cached = 0;
+}
+
+/* The verified directory DIR (dirlen bytes of text): a cached descriptor
+ * (*owned false) or a new one. */
+static int dir_lookup(const char *dir, size_t dirlen, bool *owned, const char **why)
+{
+	char copy[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	*owned = false;
+	for (size_t i = 0; i < dir_cached; i++)
+		if (strlen(dir_cache[i].path) == dirlen &&
+		    memcmp(dir_cache[i].path, dir, dirlen) == 0)
+			return dir_cache[i].fd;
+	if (dirlen >= sizeof(copy)) {
+		*why = "is too long";
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(copy, dir, dirlen);
+	copy[dirlen] = '\0';
+	fd = resolve(AT_FDCWD, copy, O_RDONLY | O_DIRECTORY, 0, false, 0, why);
+	if (fd < 0)
+		return -1;
+	if (dir_cached < DIR_CACHE_MAX && fstat(fd, &st) == 0 && dir_trusted(&st)) {
+		dir_cache[dir_cached].path = xstrdup(copy);
+		dir_cache[dir_cached++].fd = fd;
+		return fd;
+	}
+	*owned = true;
+	return fd;
 }
 
 int path_open_trusted(const char *path, int flags, mode_t mode, const char **why)
 {
-	const char *dummy;
+	const char *dummy, *slash = strrchr(path, '/');
+	bool owned;
+	int dirfd, fd;
 
 	if (!why)
 		why = &dummy;
 	*why = NULL;
-	return resolve(AT_FDCWD, path, flags, mode, false, 0, why);
+	/* reads of a file in an absolute directory go through the cache */
+	if (path[0] != '/' || slash == path || !slash[1] ||
+	    (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_DIRECTORY)))
+		return resolve(AT_FDCWD, path, flags, mode, false, 0, why);
+	dirfd = dir_lookup(path, (size_t)(slash - path), &owned, why);
+	if (dirfd < 0)
+		return -1;
+	fd = resolve(dirfd, slash + 1, flags, mode, false, 0, why);
+	if (owned)
+		close_keep_errno(dirfd);
+	return fd;
 }
 
 int path_openat_trusted(int dirfd, const char *path, int flags, mode_t mode,
@@ -446,5 +545,12 @@ int path_parent_trusted(const char *path, bool create, mode_t mode, const char *
 	}
 	if (create)
 		return path_mkdir_trusted(dir, mode, why);
+	if (dir[0] == '/') {
+		bool owned;
+		int fd = dir_lookup(dir, strlen(dir), &owned, why);
+
+		/* the caller closes what it gets: a cached one is duplicated */
+		return fd < 0 || owned ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	}
 	return path_open_trusted(dir, O_RDONLY | O_DIRECTORY, 0, why);
 }
