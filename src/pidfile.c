@@ -60,7 +60,8 @@ static void sweep_stale_temps(int dirfd, const char *base)
 {
 	size_t blen = strlen(base);
 	struct dirent *de;
-	int fd = dup(dirfd);
+	/* a descriptor of its own: a dup would share (and move) the offset */
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 
 	if (!d) {
