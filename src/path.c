@@ -90,13 +90,13 @@ struct walk {
 };
 
 /* "/", opened once: every absolute walk starts there */
+static int root_dir_fd = -1;
+
 static int root_fd(void)
 {
-	static int fd = -1;
-
-	if (fd < 0)
-		fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	return fd;
+	if (root_dir_fd < 0)
+		root_dir_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return root_dir_fd;
 }
 
 static void walk_setdir(struct walk *w, int fd, bool owned)
@@ -435,6 +435,9 @@ void path_cache_clear(void)
 		close(dir_cache[i].fd);
 	}
 	dir_cached = 0;
+	if (root_dir_fd >= 0)
+		close(root_dir_fd);
+	root_dir_fd = -1;
 }
 
 /* The verified directory DIR (dirlen bytes of text): a cached descriptor

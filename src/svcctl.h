@@ -205,8 +205,9 @@ int path_mkdir_trusted(const char *path, mode_t mode, const char **why);
  * openat/renameat in it; *base points at that component inside PATH. */
 int path_parent_trusted(const char *path, bool create, mode_t mode, const char **base,
 			const char **why);
-/* Forgets the verified directories kept for reads (a long-lived process
- * calls it when it reopens its files) */
+/* Closes the descriptors the resolver keeps ("/" and verified directories
+ * for reads): a long-lived process calls it when it reopens its files, and
+ * any process before it closes descriptors it did not open itself */
 void path_cache_clear(void);
 /* 0 if the directory is root's (or the caller's) and not writable by group or other */
 int path_dir_check(int dirfd, const char **why);

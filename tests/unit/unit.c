@@ -1041,6 +1041,15 @@ static void test_path(void)
 	if (fd >= 0)
 		close(fd);
 
+	fd = path_open_trusted(tp("file"), O_RDONLY, 0, &why);
+	if (fd >= 0)
+		close(fd);
+	path_cache_clear();
+	fd = path_open_trusted(tp("file"), O_RDONLY, 0, &why);
+	CHECK(fd >= 0, "path: opens work again after the kept directories are dropped");
+	if (fd >= 0)
+		close(fd);
+
 	if (chdir(tp("")) == 0) {
 		fd = path_open_trusted("file", O_RDONLY, 0, &why);
 		CHECK(fd >= 0,
