@@ -110,9 +110,16 @@ void log_tail(const char *path, int lines, const char *indent, int fd)
 			break;
 		start--;
 	}
-	while (*start) {
-		char *nl = strchrnul(start, '\n');
-		dprintf(fd, "%s%.*s\n", indent, (int)(nl - start), start);
-		start = *nl ? nl + 1 : nl;
+	/* by length, not as C strings: a NUL byte must not end the tail, and
+	 * every line goes through text_visible() before it reaches a terminal */
+	while (start < buf + r) {
+		char *nl = memchr(start, '\n', (size_t)(buf + r - start)), *vis;
+		size_t len = (size_t)((nl ? nl : buf + r) - start);
+
+		vis = xcalloc(1, 4 * len + 1);
+		text_visible(start, len, vis, 4 * len + 1);
+		dprintf(fd, "%s%s\n", indent, vis);
+		free(vis);
+		start += len + (nl ? 1 : 0);
 	}
 }

@@ -34,6 +34,7 @@ enum status_code {
 };
 
 #define SERVICE_NAME_MAX 64
+#define SECONDS_MAX 86400 /* the largest value of any seconds key: a day */
 #define SVCCTL_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* A growable array of strings, NULL-terminated so it can serve as argv/envp. */
@@ -298,6 +299,11 @@ long long now_wall(void);
 int signal_from_name(const char *name);
 const char *signal_name(int sig);
 int parse_seconds(const char *s, double *out);
+double seconds_sane(double s);
+int nofile_kernel_max(uint64_t *out);
+size_t utf8_seq_len(const char *s, size_t n);
+size_t text_visible(const char *in, size_t n, char *out, size_t cap);
+char *text_visible_dup(const char *s);
 int parse_size(const char *s, uint64_t *out);
 int parse_int(const char *s, long min, long max, long *out);
 char *xstrdup(const char *s);
