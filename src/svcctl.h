@@ -301,6 +301,7 @@ const char *signal_name(int sig);
 int parse_seconds(const char *s, double *out);
 double seconds_sane(double s);
 int nofile_kernel_max(uint64_t *out);
+int nofile_ceiling(uint64_t *out, bool *capped);
 size_t utf8_seq_len(const char *s, size_t n);
 size_t text_visible(const char *in, size_t n, char *out, size_t cap);
 char *text_visible_dup(const char *s);

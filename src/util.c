@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <linux/capability.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -196,6 +199,29 @@ double seconds_sane(double s)
 	if (!(s > 0))
 		return 0;
 	return s > SECONDS_MAX ? SECONDS_MAX : s;
+}
+
+/* The highest RLIMIT_NOFILE this process may give a program: fs.nr_open,
+ * which caps it even for root (the kernel's default when /proc does not say),
+ * and, without CAP_SYS_RESOURCE, the hard limit it has now. *capped tells
+ * which of the two it is. */
+int nofile_ceiling(uint64_t *out, bool *capped)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct caps[2] = {{0, 0, 0}, {0, 0, 0}};
+	struct rlimit cur;
+	bool can_raise;
+
+	nofile_kernel_max(out);
+	*capped = false;
+	can_raise = syscall(SYS_capget, &hdr, caps) == 0 &&
+		(caps[CAP_SYS_RESOURCE / 32].effective & (1U << (CAP_SYS_RESOURCE % 32)));
+	if (!can_raise && getrlimit(RLIMIT_NOFILE, &cur) == 0 &&
+	    cur.rlim_max != RLIM_INFINITY && cur.rlim_max < *out) {
+		*out = cur.rlim_max;
+		*capped = true;
+	}
+	return 0;
 }
 
 /* The kernel's ceiling for RLIMIT_NOFILE (fs.nr_open); the kernel's own
