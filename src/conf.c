@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <confuse.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -13,6 +14,8 @@
 
 #include "svcctl.h"
 
+#define CONF_FILE_MAX (1 << 20)
+
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
 #endif
@@ -20,6 +23,7 @@
 /* libconfuse has no user pointer for its error callback; parsing is not
  * re-entrant anyway, so the list being filled lives here for the duration. */
 static struct errlist *parse_errors;
+static const char *parse_file; /* the parser sees a buffer; errors name this */
 
 static void conf_error(cfg_t *cfg, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
@@ -29,10 +33,10 @@ static void conf_error(cfg_t *cfg, const char *fmt, va_list ap)
 	char msg[512];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (cfg && cfg->filename && cfg->line > 0)
-		errlist_add(parse_errors, "%s:%d: %s", cfg->filename, cfg->line, msg);
-	else if (cfg && cfg->filename)
-		errlist_add(parse_errors, "%s: %s", cfg->filename, msg);
+	if (cfg && parse_file && cfg->line > 0)
+		errlist_add(parse_errors, "%s:%d: %s", parse_file, cfg->line, msg);
+	else if (parse_file)
+		errlist_add(parse_errors, "%s: %s", parse_file, msg);
 	else
 		errlist_add(parse_errors, "%s", msg);
 }
@@ -138,16 +142,122 @@ static char *absolute_in(const char *base, const char *value)
 	return out;
 }
 
+/* libconfuse reads a float with strtod(): "nan", "inf", "-1" and "1e9" all
+ * get here, and NaN fails every comparison, so test for the range. */
 static int check_seconds(cfg_t *cfg, cfg_opt_t *opt)
 {
 	double v = cfg_opt_getnfloat(opt, cfg_opt_size(opt) - 1);
 
-	if (v < 0 || v > 86400) {
-		cfg_error(cfg, "%s must be between 0 and 86400 seconds",
-			  cfg_opt_name(opt));
+	if (!(v >= 0 && v <= SECONDS_MAX)) {
+		cfg_error(cfg, "%s must be between 0 and %d seconds", cfg_opt_name(opt),
+			  SECONDS_MAX);
 		return -1;
 	}
 	return 0;
+}
+
+/* Overwrites every comment libconfuse would see (#..., //... to the end of
+ * the line, and C comments) with blanks, keeping the newlines, so that the
+ * parser's line count is right: libconfuse 3.3's lexer returns comments as
+ * tokens and counts a line in them on top of the newline (2 extra per #/
+ * comment line, 1 per C comment). Quoted strings, with their backslash
+ * escapes, and ${VAR} are left alone. */
+void conf_blank_comments(char *text, size_t len)
+{
+	enum { CODE, DQ, SQ, LINE, BLOCK } st = CODE;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i], next = i + 1 < len ? text[i + 1] : '\0';
+
+		switch (st) {
+		case CODE:
+			if (c == '"' || c == '\'') {
+				st = c == '"' ? DQ : SQ;
+			} else if (c == '$' && next == '{') {
+				char *close = memchr(text + i, '}', len - i);
+				if (close)
+					i = (size_t)(close - text);
+			} else if (c == '#' || (c == '/' && next == '/')) {
+				st = LINE;
+				text[i] = ' ';
+			} else if (c == '/' && next == '*') {
+				st = BLOCK;
+				text[i] = text[i + 1] = ' ';
+				i++;
+			}
+			break;
+		case DQ:
+		case SQ:
+			if (c == '\\' && i + 1 < len)
+				i++;
+			else if (c == (st == DQ ? '"' : '\''))
+				st = CODE;
+			break;
+		case LINE:
+			if (c == '\n')
+				st = CODE;
+			else
+				text[i] = ' ';
+			break;
+		case BLOCK:
+			if (c == '*' && next == '/') {
+				text[i] = text[i + 1] = ' ';
+				i++;
+				st = CODE;
+			} else if (c != '\n') {
+				text[i] = ' ';
+			}
+			break;
+		}
+	}
+}
+
+/* The file's text with its comments blanked, NUL-terminated; NULL with
+ * errno, or with a message in el for a NUL byte (which would end the text
+ * the parser sees). */
+static char *conf_text(const char *file, struct errlist *el)
+{
+	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	ssize_t len = -1;
+	char *text = NULL, *nul;
+
+	if (fd >= 0 && fstat(fd, &st) == 0) {
+		if (!S_ISREG(st.st_mode))
+			errno = EINVAL;
+		else if (st.st_size > CONF_FILE_MAX)
+			errno = EFBIG;
+		else {
+			text = xcalloc(1, (size_t)st.st_size + 1);
+			len = read_full(fd, text, (size_t)st.st_size);
+		}
+	}
+	if (len < 0) {
+		int saved = errno;
+		if (saved == EFBIG)
+			errlist_add(el, "%s: larger than %d bytes", file, CONF_FILE_MAX);
+		else
+			errlist_add(el, "%s: %s", file,
+				    saved == EINVAL ? "not a regular file"
+						    : strerror(saved));
+		free(text);
+		if (fd >= 0)
+			close(fd);
+		errno = saved;
+		return NULL;
+	}
+	close(fd);
+	nul = memchr(text, '\0', (size_t)len);
+	if (nul) {
+		int line = 1;
+		for (const char *p = text; p < nul; p++)
+			line += *p == '\n';
+		errlist_add(el, "%s:%d: NUL byte", file, line);
+		free(text);
+		return NULL;
+	}
+	conf_blank_comments(text, (size_t)len);
+	return text;
 }
 
 /* Loads the global config; path NULL means the usual search. A missing file
@@ -175,9 +285,9 @@ int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 	};
 	struct stat st;
 	cfg_t *cfg;
-	char *file, *dircopy, *base;
+	char *file, *dircopy, *base, *text;
 	size_t before = el->msgs.n;
-	int rc = -1;
+	int rc = -1, parsed;
 
 	memset(gc, 0, sizeof(*gc));
 	set_defaults(gc);
@@ -211,7 +321,13 @@ int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 	cfg_set_validate_func(cfg, "stop_timeout", check_seconds);
 	cfg_set_validate_func(cfg, "ready_seconds", check_seconds);
 	cfg_set_validate_func(cfg, "start_timeout", check_seconds);
-	switch (cfg_parse(cfg, file)) {
+	text = conf_text(file, el);
+	if (!text)
+		goto out;
+	parse_file = file;
+	parsed = cfg_parse_buf(cfg, text);
+	free(text);
+	switch (parsed) {
 	case CFG_SUCCESS: break;
 	case CFG_FILE_ERROR: errlist_add(el, "%s: %s", file, strerror(errno)); goto out;
 	default:
@@ -256,6 +372,7 @@ out:
 	cfg_free(cfg);
 	free(file);
 	parse_errors = NULL;
+	parse_file = NULL;
 	return rc;
 }
 

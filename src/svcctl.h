@@ -72,6 +72,7 @@ struct globalconf {
 int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 	      struct errlist *el);
 void conf_free(struct globalconf *gc);
+void conf_blank_comments(char *text, size_t len);
 int file_trusted(const char *path, const struct stat *st, struct errlist *el);
 
 /* NAME.ini */
