@@ -364,39 +364,28 @@ static bool env_name_valid(const char *s, size_t len)
 	return true;
 }
 
-/* environment_file: KEY=VALUE lines, # comments, an optional "export ",
- * one pair of matching quotes around the value removed. */
-static int read_environment_file(const struct service *svc, struct strv *env,
-				 struct errlist *el)
+/* The lines of an environment_file (len bytes of text, which it may change):
+ * KEY=VALUE, # comments, an optional "export ", one pair of matching quotes
+ * around the value removed. A NUL byte is an error on its line, not the end
+ * of the file. */
+int env_file_parse(char *text, size_t len, const char *file, struct strv *env,
+		   struct errlist *el)
 {
-	char *text, *line;
+	char *p = text, *end = text + len;
 	int lineno = 0, rc = 0;
 
-	struct stat st;
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p)), *line = p, *eq, *val;
+		size_t vlen, linelen = (size_t)((nl ? nl : end) - p);
 
-	text = read_small_file(svc->environment_file, 1 << 20, NULL);
-	if (!text) {
-		if (errno == ENOENT && svc->environment_file_optional)
-			return 0;
-		errlist_add(el, "%s: %s", svc->environment_file, strerror(errno));
-		return -1;
-	}
-	/* as root it feeds a program's environment (LD_PRELOAD...): same rule as
-	 * the config files */
-	if (stat(svc->environment_file, &st) < 0 ||
-	    file_trusted(svc->environment_file, &st, el) < 0) {
-		free(text);
-		return -1;
-	}
-	for (char *p = text; p;) {
-		char *nl = strchr(p, '\n'), *eq, *val;
-		size_t vlen;
-
-		line = p;
-		if (nl)
-			*nl = '\0';
-		p = nl ? nl + 1 : NULL;
+		p += linelen + (nl ? 1 : 0);
 		lineno++;
+		if (memchr(line, '\0', linelen)) {
+			errlist_add(el, "%s:%d: NUL byte in line", file, lineno);
+			rc = -1;
+			continue;
+		}
+		line[linelen] = '\0';
 		while (*line == ' ' || *line == '\t')
 			line++;
 		if (!*line || *line == '#')
@@ -405,8 +394,7 @@ static int read_environment_file(const struct service *svc, struct strv *env,
 			line += 7;
 		eq = strchr(line, '=');
 		if (!eq || !env_name_valid(line, (size_t)(eq - line))) {
-			errlist_add(el, "%s:%d: expected KEY=VALUE",
-				    svc->environment_file, lineno);
+			errlist_add(el, "%s:%d: expected KEY=VALUE", file, lineno);
 			rc = -1;
 			continue;
 		}
@@ -426,6 +414,33 @@ static int read_environment_file(const struct service *svc, struct strv *env,
 			free(kv);
 		}
 	}
+	return rc;
+}
+
+static int read_environment_file(const struct service *svc, struct strv *env,
+				 struct errlist *el)
+{
+	char *text;
+	size_t len = 0;
+	int rc;
+
+	struct stat st;
+
+	text = read_small_file(svc->environment_file, 1 << 20, &len);
+	if (!text) {
+		if (errno == ENOENT && svc->environment_file_optional)
+			return 0;
+		errlist_add(el, "%s: %s", svc->environment_file, strerror(errno));
+		return -1;
+	}
+	/* as root it feeds a program's environment (LD_PRELOAD...): same rule as
+	 * the config files */
+	if (stat(svc->environment_file, &st) < 0 ||
+	    file_trusted(svc->environment_file, &st, el) < 0) {
+		free(text);
+		return -1;
+	}
+	rc = env_file_parse(text, len, svc->environment_file, env, el);
 	free(text);
 	return rc;
 }

@@ -236,6 +236,8 @@ struct spawn_plan {
 int spawn_service(const struct spawn_plan *plan, struct spawn_result *res,
 		  int (*on_started)(pid_t pid, void *arg), void *arg);
 int build_environment(const struct service *svc, struct strv *env, struct errlist *el);
+int env_file_parse(char *text, size_t len, const char *file, struct strv *env,
+		   struct errlist *el);
 
 /* stop */
 enum stop_result { STOP_DONE, STOP_KILLED, STOP_STUCK };
