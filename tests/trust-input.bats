@@ -12,6 +12,16 @@ conf_with() {
 	printf '%s\n' "$@" >>"$CONF"
 }
 
+# bounded CMD...: runs CMD for at most 20 s with its output in files, not in
+# a pipe that a process left behind could hold open for ever; sets status,
+# output and stderr as bats' run does
+bounded() {
+	status=0
+	timeout 20 "$@" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" || status=$?
+	output=$(cat "$BATS_TEST_TMPDIR/out")
+	stderr=$(cat "$BATS_TEST_TMPDIR/err")
+}
+
 # valid_json_utf8 TEXT: every line of TEXT is a JSON value and the whole is
 # well-formed UTF-8 (iconv refuses anything else)
 valid_json_utf8() {
@@ -41,7 +51,7 @@ no_raw_controls() {
 		for value in nan inf -inf -1 1e9 86401 NaN; do
 			cp "$SB/base.conf" "$CONF"
 			conf_with "# a comment" "$key = $value"
-			run --separate-stderr timeout 20 "$SVCCTL" -c "$CONF" web check
+			bounded "$SVCCTL" -c "$CONF" web check
 			show
 			[ "$status" -eq 6 ]
 			[[ "$stderr" == *"$CONF:9: "*"$key"* ]]
@@ -51,7 +61,7 @@ no_raw_controls() {
 	for key in stop_timeout ready_seconds start_timeout restart_delay; do
 		for value in nan inf -1 1e9 86401; do
 			marked_service web "$key = $value"
-			run --separate-stderr timeout 20 "$SVCCTL" -c "$CONF" web check
+			bounded "$SVCCTL" -c "$CONF" web check
 			show
 			[ "$status" -eq 6 ]
 			[[ "$stderr" == *"$SB/services/web.ini:3: $key"* ]]
@@ -62,7 +72,7 @@ no_raw_controls() {
 @test "seconds: ready_seconds = nan in svcctl.conf: start neither hangs nor starts anything" {
 	conf_with "ready_seconds = nan"
 	marked_service web
-	run --separate-stderr timeout 20 "$SVCCTL" -c "$CONF" web start
+	bounded "$SVCCTL" -c "$CONF" web start
 	show
 	[ "$status" -eq 6 ]
 	[[ "$stderr" == *"$CONF:8: ready_seconds"* ]]
@@ -71,11 +81,11 @@ no_raw_controls() {
 
 @test "seconds: stop_timeout = nan in svcctl.conf: stop of a TERM-ignoring program cannot hang" {
 	make_service web "exec = $PROGS/ignoreterm $MARK"
-	run sv web start
+	bounded "$SVCCTL" -c "$CONF" web start
 	show
 	[ "$status" -eq 0 ]
 	conf_with "stop_timeout = nan"
-	run --separate-stderr timeout 20 "$SVCCTL" -c "$CONF" web stop
+	bounded "$SVCCTL" -c "$CONF" web stop
 	show
 	[ "$status" -eq 6 ]
 	[[ "$stderr" == *"$CONF:8: stop_timeout"* ]]
@@ -95,10 +105,10 @@ no_raw_controls() {
 	fi
 	make_service web "exec = /bin/sh -c 'ulimit -Sn >$SB/limits; ulimit -Hn >>$SB/limits;" \
 		"  exec $PROGS/exitafter 0 1000 $MARK'" "limit_nofile = infinity"
-	run sv web check
+	bounded "$SVCCTL" -c "$CONF" web check
 	show
 	[ "$status" -eq 0 ]
-	run --separate-stderr timeout 20 "$SVCCTL" -c "$CONF" web start
+	bounded "$SVCCTL" -c "$CONF" web start
 	show
 	[ "$status" -eq 0 ]
 	wait_until grep_count_is 2 . "$SB/limits"
@@ -111,16 +121,16 @@ no_raw_controls() {
 	nr_open=$(cat /proc/sys/fs/nr_open)
 	marked_service web "limit_nofile = $((nr_open + 1))"
 	for action in check start; do
-		run --separate-stderr timeout 20 "$SVCCTL" -c "$CONF" web "$action"
+		bounded "$SVCCTL" -c "$CONF" web "$action"
 		show
 		[ "$status" -eq 6 ]
 		[[ "$stderr" == *"$SB/services/web.ini:3: "*"nr_open = $nr_open"* ]]
 	done
 	marked_service web "limit_nofile = 64:infinity" "description = ok"
-	run sv web check
+	bounded "$SVCCTL" -c "$CONF" web check
 	[ "$status" -eq 0 ]
 	marked_service web "limit_nofile = infinity:64"
-	run --separate-stderr timeout 20 "$SVCCTL" -c "$CONF" web start
+	bounded "$SVCCTL" -c "$CONF" web start
 	show
 	[ "$status" -eq 6 ]
 	[[ "$stderr" == *"$SB/services/web.ini:3: "*soft* ]]
@@ -165,7 +175,7 @@ cost_ms() {
 		head -c 1100000 /dev/zero | tr '\0' ';'
 		printf '\n'
 	} >"$SB/services/huge.ini"
-	run --separate-stderr timeout 20 "$SVCCTL" -c "$CONF" huge check
+	bounded "$SVCCTL" -c "$CONF" huge check
 	show
 	[ "$status" -eq 6 ]
 	[[ "$stderr" == *"huge.ini: larger than 1048576 bytes"* ]]
@@ -177,21 +187,21 @@ cost_ms() {
 	for action in stop status start check; do
 		make_service "$action" "exec = $PROGS/exitafter 0 1000 $MARK-$action"
 	done
-	run --separate-stderr timeout 20 "$SVCCTL" -c "$CONF" check
+	bounded "$SVCCTL" -c "$CONF" check
 	show
 	[ "$status" -eq 6 ]
 	[[ "$stderr" == *"$SB/services/stop.ini: not a valid service name"* ]]
 	[[ "$stderr" == *"$SB/services/status.ini: not a valid service name"* ]]
-	run timeout 20 "$SVCCTL" -c "$CONF" status
+	bounded "$SVCCTL" -c "$CONF" status
 	show
 	[ "$status" -eq 3 ]
 	[[ "$output" == *$'\n'"stop    invalid"* ]]
 	[[ "$output" == *$'\n'"start   invalid"* ]]
-	run timeout 20 "$SVCCTL" -c "$CONF" status --json
+	bounded "$SVCCTL" -c "$CONF" status --json
 	show
 	valid_json_utf8 "$output"
 	[[ "$output" == *'{"name":"stop","state":"invalid"}'* ]]
-	run timeout 20 "$SVCCTL" -c "$CONF" start --all
+	bounded "$SVCCTL" -c "$CONF" start --all
 	show
 	[ "$status" -ne 0 ]
 	for action in stop status start check; do
@@ -203,7 +213,7 @@ cost_ms() {
 @test "an environment_file with a NUL byte: start exits 6 naming FILE:LINE, nothing runs" {
 	printf 'A=1\nB=2\000EVIL=1\nC=3\n' >"$SB/env"
 	marked_service web "environment_file = $SB/env"
-	run --separate-stderr timeout 20 "$SVCCTL" -c "$CONF" web start
+	bounded "$SVCCTL" -c "$CONF" web start
 	show
 	[ "$status" -eq 6 ]
 	[[ "$stderr" == *"$SB/env:2: NUL byte"* ]]
@@ -229,7 +239,7 @@ cost_ms() {
 @test "status text: escape sequences in descriptions and commands never reach the terminal raw" {
 	make_service web "description = evil $(printf '\033[31m') red $(printf '\377') byte" \
 		"exec = $PROGS/exitafter 0 1000 $MARK $(printf '\033]0;x\007')"
-	run sv web start
+	bounded "$SVCCTL" -c "$CONF" web start
 	show
 	[ "$status" -eq 0 ]
 	timeout 20 "$SVCCTL" -c "$CONF" web status >"$SB/one.out"
@@ -245,24 +255,24 @@ cost_ms() {
 @test "status --json: invalid UTF-8 and control bytes come out as valid UTF-8 JSON" {
 	make_service web "description = bad $(printf '\377\300\200') utf8 $(printf '\033')[1m ok é" "exec = /bin/true"
 	make_service "$(printf 'we\001rd')" "exec = /bin/true"
-	run timeout 20 "$SVCCTL" -c "$CONF" status --json web
+	bounded "$SVCCTL" -c "$CONF" status --json web
 	show
 	valid_json_utf8 "$output"
 	[[ "$output" == *'"description":"bad \ufffd\ufffd\ufffd utf8 \u001b[1m ok é"'* ]]
-	run timeout 20 "$SVCCTL" -c "$CONF" status --json
+	bounded "$SVCCTL" -c "$CONF" status --json
 	show
 	valid_json_utf8 "$output"
 }
 
 @test "[service] junk: a bad section header with FILE:LINE" {
 	printf '[service] junk\nexec = /bin/true\n' >"$SB/services/web.ini"
-	run --separate-stderr timeout 20 "$SVCCTL" -c "$CONF" web check
+	bounded "$SVCCTL" -c "$CONF" web check
 	show
 	[ "$status" -eq 6 ]
 	[[ "$stderr" == *"$SB/services/web.ini:1: bad section header"*junk* ]]
 	# a comment after the header is still fine
 	printf '[service] ; the service\nexec = /bin/true\n' >"$SB/services/web.ini"
-	run sv web check
+	bounded "$SVCCTL" -c "$CONF" web check
 	show
 	[ "$status" -eq 0 ]
 }
@@ -272,7 +282,7 @@ cost_ms() {
 	for key in 'FOO:BAR=baz' '1X = a' 'A-B = c' '= d' 'FOO: bar'; do
 		marked_service web
 		printf '[environment]\n%s\n' "$key" >>"$SB/services/web.ini"
-		run --separate-stderr timeout 20 "$SVCCTL" -c "$CONF" web check
+		bounded "$SVCCTL" -c "$CONF" web check
 		show
 		[ "$status" -eq 6 ]
 		[[ "$stderr" == *"$SB/services/web.ini:4: "* ]]
@@ -280,7 +290,7 @@ cost_ms() {
 	[[ "$stderr" == *"'FOO'"* || "$stderr" == *"FOO: bar"* ]]
 	marked_service web
 	printf '[environment]\nFOO:BAR=baz\n' >>"$SB/services/web.ini"
-	run --separate-stderr sv web check
+	bounded "$SVCCTL" -c "$CONF" web check
 	[[ "$stderr" == *"'FOO:BAR' is not a valid environment variable name"* ]]
 }
 
@@ -293,7 +303,7 @@ cost_ms() {
 		cp "$CONF" "$SB/base.conf"
 		printf '%b' "$comments" >>"$CONF"
 		printf 'bogus = 1\n' >>"$CONF"
-		run --separate-stderr timeout 20 "$SVCCTL" -c "$CONF" check
+		bounded "$SVCCTL" -c "$CONF" check
 		show
 		[ "$status" -eq 6 ]
 		[[ "$stderr" == *"$CONF:11: no such option 'bogus'"* ]]
