@@ -310,3 +310,13 @@ cost_ms() {
 		cp "$SB/base.conf" "$CONF"
 	done
 }
+
+@test "error messages quote bad values escaped, never raw" {
+	make_service web "exec = /bin/true" "user = $(printf '\033[31m')evil"
+	bounded "$SVCCTL" -c "$CONF" web check
+	show
+	[ "$status" -eq 6 ]
+	cat -A "$BATS_TEST_TMPDIR/err"
+	no_raw_controls "$BATS_TEST_TMPDIR/err"
+	[[ "$stderr" == *"$SB/services/web.ini:3: unknown user '\\x1b[31mevil'"* ]]
+}
