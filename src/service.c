@@ -8,12 +8,12 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <ini.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -89,16 +89,9 @@ static void entry_append(struct entry *e, const char *text)
 
 	if (need > e->vcap) {
 		size_t cap = e->vcap ? e->vcap : 64;
-		char *v;
 		while (cap < need)
 			cap *= 2;
-		v = realloc(e->value, cap);
-		if (!v) {
-			static const char m[] = "svcctl: out of memory\n";
-			(void)!write(STDERR_FILENO, m, sizeof(m) - 1);
-			_exit(EXIT_FAILED);
-		}
-		e->value = v;
+		e->value = xrealloc(e->value, cap);
 		e->vcap = cap;
 	}
 	if (e->vlen)

@@ -313,6 +313,7 @@ int parse_int(const char *s, long min, long max, long *out);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
 ssize_t read_full(int fd, void *buf, size_t len);
 ssize_t read_once(int fd, void *buf, size_t len);
 ssize_t write_full(int fd, const void *buf, size_t len);

@@ -37,6 +37,14 @@ void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
+void *xrealloc(void *p, size_t size)
+{
+	p = realloc(p, size ? size : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
 char *xstrdup(const char *s)
 {
 	char *p = strdup(s ? s : "");
