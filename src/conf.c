@@ -167,8 +167,10 @@ void conf_blank_comments(char *text, size_t len)
 	enum { CODE, DQ, SQ, LINE, BLOCK } st = CODE;
 
 	for (size_t i = 0; i < len; i++) {
-		char c = text[i], next = i + 1 < len ? text[i + 1] : '\0';
+		char c = text[i], next = '\0';
 
+		if (i + 1 < len)
+			next = text[i + 1];
 		switch (st) {
 		case CODE:
 			if (c == '"' || c == '\'') {

@@ -231,9 +231,8 @@ static char *ini_line_reader(char *str, int num, void *stream)
 		while (klen > 0 && (t[klen - 1] == ' ' || t[klen - 1] == '\t'))
 			klen--;
 		if (!eq || !env_name_ok(t, klen)) {
-			char *key = xcalloc(1, klen + 1), *vis;
-			memcpy(key, t, klen);
-			vis = text_visible_dup(key);
+			char *key = xasprintf("%.*s", (int)klen, t);
+			char *vis = text_visible_dup(key);
 			errlist_add(ctx->el,
 				    eq ? "%s:%d: '%s' is not a valid environment "
 					 "variable name"
