@@ -551,21 +551,32 @@ static int status_code(enum ident ident)
 	return STATUS_STOPPED;
 }
 
+/* Always valid UTF-8 JSON: control characters escaped, each byte that is
+ * not part of well-formed UTF-8 written as \ufffd. */
 static void json_string(FILE *f, const char *s)
 {
+	size_t n = s ? strlen(s) : 0, i = 0;
+
 	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
+	while (i < n) {
+		unsigned char ch = (unsigned char)s[i];
+		size_t seq = utf8_seq_len(s + i, n - i);
+
+		if (seq == 0)
+			fputs("\\ufffd", f);
+		else if (seq > 1)
+			fwrite(s + i, 1, seq, f);
+		else if (ch == '"' || ch == '\\')
 			fprintf(f, "\\%c", ch);
 		else if (ch == '\n')
 			fputs("\\n", f);
 		else if (ch == '\t')
 			fputs("\\t", f);
-		else if (ch < 0x20)
+		else if (ch < 0x20 || ch == 0x7f)
 			fprintf(f, "\\u%04x", ch);
 		else
 			fputc(ch, f);
+		i += seq ? seq : 1;
 	}
 	fputc('"', f);
 }
@@ -641,8 +652,13 @@ static void print_block(const struct service *svc, const struct identity *id,
 {
 	const char *log = service_log_path(svc);
 	char dur[32], when[64];
+	/* what the service's files and processes say reaches a terminal */
+	char *desc = text_visible_dup(svc->description),
+	     *cmd = text_visible_dup(f->cmdline[0] ? f->cmdline : svc->exec_line),
+	     *comm = text_visible_dup(f->have_pi ? f->pi.comm : "?"),
+	     *why = text_visible_dup(id->why);
 
-	printf("%s - %s\n", svc->name, svc->description);
+	printf("%s - %s\n", svc->name, desc);
 	switch (id->ident) {
 	case IDENT_RUNNING:
 		format_duration(f->uptime, dur, sizeof(dur));
@@ -654,9 +670,8 @@ static void print_block(const struct service *svc, const struct identity *id,
 		} else {
 			printf("    State: running (up %s)\n", dur);
 		}
-		printf("      PID: %d (%s)\n", (int)id->pid,
-		       f->have_pi ? f->pi.comm : "?");
-		printf("  Command: %s\n", f->cmdline[0] ? f->cmdline : svc->exec_line);
+		printf("      PID: %d (%s)\n", (int)id->pid, comm);
+		printf("  Command: %s\n", cmd);
 		if (f->have_pi)
 			printf("   Memory: %.1f MiB RSS, %ld task%s\n",
 			       (double)f->pi.rss_pages * (double)sysconf(_SC_PAGESIZE) /
@@ -666,15 +681,15 @@ static void print_block(const struct service *svc, const struct identity *id,
 		break;
 	case IDENT_NONE:
 		printf("    State: not running\n");
-		printf("  Command: %s\n", svc->exec_line);
+		printf("  Command: %s\n", cmd);
 		break;
 	default:
 		printf("    State: %s: pid %d: %s\n",
 		       id->ident == IDENT_DEAD            ? "dead, pidfile remains"
 			       : id->ident == IDENT_STALE ? "not running, stale pidfile"
 							  : "unknown",
-		       (int)id->pid, id->why);
-		printf("  Command: %s\n", svc->exec_line);
+		       (int)id->pid, why);
+		printf("  Command: %s\n", cmd);
 		printf("  Pidfile: %s (not verified)\n", svc->pidfile);
 		break;
 	}
@@ -685,6 +700,10 @@ static void print_block(const struct service *svc, const struct identity *id,
 		fflush(stdout);
 		log_tail(log, STATUS_LOG_LINES, "    ", STDOUT_FILENO);
 	}
+	free(desc);
+	free(cmd);
+	free(comm);
+	free(why);
 }
 
 int cmd_status(struct cmdctx *c, const char *name)
@@ -712,9 +731,11 @@ int cmd_status(struct cmdctx *c, const char *name)
 			printf("%s is running (pid %d)\n", name, (int)id.pid);
 		else if (id.ident == IDENT_NONE)
 			printf("%s is not running\n", name);
-		else if (id.ident == IDENT_UNTRUSTED)
-			printf("%s status is unknown: %s\n", name, id.why);
-		else
+		else if (id.ident == IDENT_UNTRUSTED) {
+			char *why = text_visible_dup(id.why);
+			printf("%s status is unknown: %s\n", name, why);
+			free(why);
+		} else
 			printf("%s is dead but pid file exists\n", name);
 	} else if (verbosity > 0) {
 		gather(&id, &f, true);
@@ -742,13 +763,18 @@ static int status_lines(struct cmdctx *c, const struct strv *names, size_t from,
 		char dur[32] = "-", pid[16] = "-";
 
 		if (service_load(&svc, &c->gc, names->v[i], &el) < 0) {
-			if (verbosity > 0 && !c->json)
-				printf("%-*s  %-8s %7s  %-12s %s\n", width, names->v[i],
-				       "invalid", "-", "-",
-				       el.msgs.n ? el.msgs.v[0] : "");
-			else if (c->json && verbosity > 0)
-				printf("{\"name\":\"%s\",\"state\":\"invalid\"}\n",
-				       names->v[i]);
+			char *vname = text_visible_dup(names->v[i]),
+			     *why = text_visible_dup(el.msgs.n ? el.msgs.v[0] : "");
+			if (verbosity > 0 && !c->json) {
+				printf("%-*s  %-8s %7s  %-12s %s\n", width, vname,
+				       "invalid", "-", "-", why);
+			} else if (c->json && verbosity > 0) {
+				fputs("{\"name\":", stdout);
+				json_string(stdout, names->v[i]);
+				fputs(",\"state\":\"invalid\"}\n", stdout);
+			}
+			free(vname);
+			free(why);
 			errlist_free(&el);
 			service_free(&svc);
 			rc = STATUS_STOPPED;
@@ -767,8 +793,10 @@ static int status_lines(struct cmdctx *c, const struct strv *names, size_t from,
 					format_duration(f.uptime, dur, sizeof(dur));
 				if (id.ident != IDENT_NONE)
 					snprintf(pid, sizeof(pid), "%d", (int)id.pid);
+				char *desc = text_visible_dup(svc.description);
 				printf("%-*s  %-8s %7s  %-12s %s\n", width, svc.name,
-				       state_word(id.ident), pid, dur, svc.description);
+				       state_word(id.ident), pid, dur, desc);
+				free(desc);
 			}
 		}
 		service_free(&svc);

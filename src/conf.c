@@ -14,6 +14,8 @@
 
 #include "svcctl.h"
 
+#define CONF_FILE_MAX (1 << 20)
+
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
 #endif
@@ -21,6 +23,7 @@
 /* libconfuse has no user pointer for its error callback; parsing is not
  * re-entrant anyway, so the list being filled lives here for the duration. */
 static struct errlist *parse_errors;
+static const char *parse_file; /* the parser sees a buffer; errors name this */
 
 static void conf_error(cfg_t *cfg, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
@@ -30,10 +33,10 @@ static void conf_error(cfg_t *cfg, const char *fmt, va_list ap)
 	char msg[512];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (cfg && cfg->filename && cfg->line > 0)
-		errlist_add(parse_errors, "%s:%d: %s", cfg->filename, cfg->line, msg);
-	else if (cfg && cfg->filename)
-		errlist_add(parse_errors, "%s: %s", cfg->filename, msg);
+	if (cfg && parse_file && cfg->line > 0)
+		errlist_add(parse_errors, "%s:%d: %s", parse_file, cfg->line, msg);
+	else if (parse_file)
+		errlist_add(parse_errors, "%s: %s", parse_file, msg);
 	else
 		errlist_add(parse_errors, "%s", msg);
 }
@@ -139,16 +142,118 @@ static char *absolute_in(const char *base, const char *value)
 	return out;
 }
 
+/* libconfuse reads a float with strtod(): "nan", "inf", "-1" and "1e9" all
+ * get here, and NaN fails every comparison, so test for the range. */
 static int check_seconds(cfg_t *cfg, cfg_opt_t *opt)
 {
 	double v = cfg_opt_getnfloat(opt, cfg_opt_size(opt) - 1);
 
-	if (v < 0 || v > 86400) {
-		cfg_error(cfg, "%s must be between 0 and 86400 seconds",
-			  cfg_opt_name(opt));
+	if (!(v >= 0 && v <= SECONDS_MAX)) {
+		cfg_error(cfg, "%s must be between 0 and %d seconds", cfg_opt_name(opt),
+			  SECONDS_MAX);
 		return -1;
 	}
 	return 0;
+}
+
+/* Overwrites every comment libconfuse would see (#..., //... to the end of
+ * the line, and C comments) with blanks, keeping the newlines, so that the
+ * parser's line count is right: libconfuse 3.3's lexer returns comments as
+ * tokens and counts a line in them on top of the newline (2 extra per #/
+ * comment line, 1 per C comment). Quoted strings, with their backslash
+ * escapes, and ${VAR} are left alone. */
+void conf_blank_comments(char *text, size_t len)
+{
+	enum { CODE, DQ, SQ, LINE, BLOCK } st = CODE;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i], next = '\0';
+
+		if (i + 1 < len)
+			next = text[i + 1];
+		switch (st) {
+		case CODE:
+			if (c == '"' || c == '\'') {
+				st = c == '"' ? DQ : SQ;
+			} else if (c == '$' && next == '{') {
+				char *close = memchr(text + i, '}', len - i);
+				if (close)
+					i = (size_t)(close - text);
+			} else if (c == '#' || (c == '/' && next == '/')) {
+				st = LINE;
+				text[i] = ' ';
+			} else if (c == '/' && next == '*') {
+				st = BLOCK;
+				text[i] = text[i + 1] = ' ';
+				i++;
+			}
+			break;
+		case DQ:
+		case SQ:
+			if (c == '\\' && i + 1 < len)
+				i++;
+			else if (c == (st == DQ ? '"' : '\''))
+				st = CODE;
+			break;
+		case LINE:
+			if (c == '\n')
+				st = CODE;
+			else
+				text[i] = ' ';
+			break;
+		case BLOCK:
+			if (c == '*' && next == '/') {
+				text[i] = text[i + 1] = ' ';
+				i++;
+				st = CODE;
+			} else if (c != '\n') {
+				text[i] = ' ';
+			}
+			break;
+		}
+	}
+}
+
+/* The file's text with its comments blanked, NUL-terminated; NULL with
+ * errno, or with a message in el for a NUL byte (which would end the text
+ * the parser sees). */
+static char *conf_text(int fd, const struct stat *st, const char *file,
+		       struct errlist *el)
+{
+	ssize_t len = -1;
+	char *text = NULL, *nul;
+
+	if (!S_ISREG(st->st_mode))
+		errno = EINVAL;
+	else if (st->st_size > CONF_FILE_MAX)
+		errno = EFBIG;
+	else {
+		text = xcalloc(1, (size_t)st->st_size + 1);
+		len = read_full(fd, text, (size_t)st->st_size);
+	}
+	if (len < 0) {
+		int saved = errno;
+		if (saved == EFBIG)
+			errlist_add(el, "%s: larger than %d bytes", file, CONF_FILE_MAX);
+		else
+			errlist_add(el, "%s: %s", file,
+				    saved == EINVAL ? "not a regular file"
+						    : strerror(saved));
+		free(text);
+		errno = saved;
+		return NULL;
+	}
+	nul = memchr(text, '\0', (size_t)len);
+	if (nul) {
+		int line = 1;
+		for (const char *p = text; p < nul; p++)
+			line += *p == '\n';
+		errlist_add(el, "%s:%d: NUL byte", file, line);
+		free(text);
+		return NULL;
+	}
+	conf_blank_comments(text, (size_t)len);
+	return text;
 }
 
 /* Loads the global config; path NULL means the usual search. A missing file
@@ -176,11 +281,10 @@ int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 	};
 	struct stat st;
 	cfg_t *cfg;
-	char *file, *dircopy, *base;
+	char *file, *dircopy, *base, *text;
 	const char *why;
 	size_t before = el->msgs.n;
-	FILE *fp;
-	int rc = -1, fd;
+	int rc = -1, fd, parsed;
 
 	memset(gc, 0, sizeof(*gc));
 	set_defaults(gc);
@@ -201,8 +305,7 @@ int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 		free(file);
 		return -1;
 	}
-	if (fstat(fd, &st) < 0 || file_trusted(file, &st, el) < 0 ||
-	    !(fp = fdopen(fd, "r"))) {
+	if (fstat(fd, &st) < 0 || file_trusted(file, &st, el) < 0) {
 		if (el->msgs.n == before)
 			errlist_add(el, "%s: %s", file, strerror(errno));
 		close(fd);
@@ -214,17 +317,21 @@ int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 	cfg = cfg_init(opts, CFGF_NONE);
 	if (!cfg) {
 		errlist_add(el, "%s: cannot initialise the parser", file);
-		fclose(fp);
+		close(fd);
 		free(file);
 		return -1;
 	}
-	/* cfg_parse_fp leaves the name unset; the messages need it */
-	cfg->filename = xstrdup(file);
 	cfg_set_error_function(cfg, conf_error);
 	cfg_set_validate_func(cfg, "stop_timeout", check_seconds);
 	cfg_set_validate_func(cfg, "ready_seconds", check_seconds);
 	cfg_set_validate_func(cfg, "start_timeout", check_seconds);
-	switch (cfg_parse_fp(cfg, fp)) {
+	text = conf_text(fd, &st, file, el);
+	if (!text)
+		goto out;
+	parse_file = file;
+	parsed = cfg_parse_buf(cfg, text);
+	free(text);
+	switch (parsed) {
 	case CFG_SUCCESS: break;
 	case CFG_FILE_ERROR: errlist_add(el, "%s: %s", file, strerror(errno)); goto out;
 	default:
@@ -238,7 +345,7 @@ int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 		char self[64];
 
 		/* the file that was read, not what its name leads to now */
-		snprintf(self, sizeof(self), "/proc/self/fd/%d", fileno(fp));
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
 		gc->path = realpath(self, NULL);
 		if (!gc->path)
 			gc->path = realpath(file, NULL);
@@ -275,9 +382,10 @@ int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 	}
 out:
 	cfg_free(cfg);
-	fclose(fp);
+	close(fd);
 	free(file);
 	parse_errors = NULL;
+	parse_file = NULL;
 	return rc;
 }
 

@@ -20,16 +20,20 @@ static void vmsg(const char *name, const char *fmt, va_list ap)
 
 static void vmsg(const char *name, const char *fmt, va_list ap)
 {
-	char buf[2048];
-	int n;
+	char raw[2048], buf[4 * sizeof(raw) + 1];
+	size_t n;
 
-	/* one write per message, so concurrent svcctl runs do not interleave */
-	n = name ? snprintf(buf, sizeof(buf), "%s: %s: ", progname, name)
-		 : snprintf(buf, sizeof(buf), "%s: ", progname);
-	vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
-	n = (int)strlen(buf);
+	/* one write per message, so concurrent svcctl runs do not interleave;
+	 * a message may quote a value from a file, so it is made visible */
+	if (name)
+		snprintf(raw, sizeof(raw), "%s: %s: ", progname, name);
+	else
+		snprintf(raw, sizeof(raw), "%s: ", progname);
+	n = strlen(raw);
+	vsnprintf(raw + n, sizeof(raw) - n, fmt, ap);
+	n = text_visible(raw, strlen(raw), buf, sizeof(buf) - 1);
 	buf[n++] = '\n';
-	(void)write_full(STDERR_FILENO, buf, (size_t)n);
+	(void)write_full(STDERR_FILENO, buf, n);
 }
 
 void msg_error(const char *name, const char *fmt, ...)
@@ -111,9 +115,16 @@ void log_tail(const char *path, int lines, const char *indent, int fd)
 			break;
 		start--;
 	}
-	while (*start) {
-		char *nl = strchrnul(start, '\n');
-		dprintf(fd, "%s%.*s\n", indent, (int)(nl - start), start);
-		start = *nl ? nl + 1 : nl;
+	/* by length, not as C strings: a NUL byte must not end the tail, and
+	 * every line goes through text_visible() before it reaches a terminal */
+	while (start < buf + r) {
+		char *nl = memchr(start, '\n', (size_t)(buf + r - start)), *vis;
+		size_t len = (size_t)((nl ? nl : buf + r) - start);
+
+		vis = xcalloc(1, 4 * len + 1);
+		text_visible(start, len, vis, 4 * len + 1);
+		dprintf(fd, "%s%s\n", indent, vis);
+		free(vis);
+		start += len + (nl ? 1 : 0);
 	}
 }

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <ini.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@ struct entry {
 	enum section section;
 	char *key;
 	char *value;
+	size_t vlen, vcap; /* continuation lines append in amortised O(1) */
 	int line;
 };
 
@@ -47,6 +49,14 @@ static const char *const section_names[] = {
 	[SEC_INSTALL] = "install",
 };
 
+/* The words of the command line that can never name a service: "svcctl
+ * stop status" must mean one thing. */
+static const char *const action_words[] = {
+	"start",      "stop",         "restart", "try-restart", "condrestart",
+	"reload",     "force-reload", "status",  "check",       "logs",
+	"initscript", "enable",       "disable", "is-enabled",
+};
+
 bool service_name_valid(const char *name)
 {
 	size_t len = strlen(name);
@@ -56,7 +66,38 @@ bool service_name_valid(const char *name)
 	for (size_t i = 1; i < len; i++)
 		if (!isalnum((unsigned char)name[i]) && !strchr("_.@-", name[i]))
 			return false;
+	for (size_t i = 0; i < sizeof(action_words) / sizeof(action_words[0]); i++)
+		if (strcmp(name, action_words[i]) == 0)
+			return false;
 	return true;
+}
+
+static bool env_name_ok(const char *k, size_t len)
+{
+	if (len == 0 || !(isalpha((unsigned char)k[0]) || k[0] == '_'))
+		return false;
+	for (size_t i = 1; i < len; i++)
+		if (!isalnum((unsigned char)k[i]) && k[i] != '_')
+			return false;
+	return true;
+}
+
+/* Appends text to the value of e, with one space between. */
+static void entry_append(struct entry *e, const char *text)
+{
+	size_t add = strlen(text), need = e->vlen + (e->vlen ? 1 : 0) + add + 1;
+
+	if (need > e->vcap) {
+		size_t cap = e->vcap ? e->vcap : 64;
+		while (cap < need)
+			cap *= 2;
+		e->value = xrealloc(e->value, cap);
+		e->vcap = cap;
+	}
+	if (e->vlen)
+		e->value[e->vlen++] = ' ';
+	memcpy(e->value + e->vlen, text, add + 1);
+	e->vlen += add;
 }
 
 static char *trim(char *s)
@@ -139,13 +180,8 @@ static char *ini_line_reader(char *str, int num, void *stream)
 		}
 		strip_inline_comment(t);
 		t = trim(t);
-		if (*t) {
-			struct entry *e = &ctx->entries[ctx->n_entries - 1];
-			char *joined =
-				xasprintf("%s%s%s", e->value, *e->value ? " " : "", t);
-			free(e->value);
-			e->value = joined;
-		}
+		if (*t)
+			entry_append(&ctx->entries[ctx->n_entries - 1], t);
 		goto blank;
 	}
 	if (*t == '[') {
@@ -157,6 +193,21 @@ static char *ini_line_reader(char *str, int num, void *stream)
 			goto blank;
 		}
 		*end = '\0';
+		{
+			/* "[service] junk" is a typo, not a header; " ; ..." is a
+			 * comment */
+			char *rest = end + 1;
+			rest += strspn(rest, " \t");
+			if (*rest &&
+			    !(*rest == ';' && (rest[-1] == ' ' || rest[-1] == '\t'))) {
+				char *vis = text_visible_dup(rest);
+				errlist_add(
+					ctx->el,
+					"%s:%d: bad section header: text after ']': '%s'",
+					ctx->file, ctx->lineno, vis);
+				free(vis);
+			}
+		}
 		ctx->section = SEC_UNKNOWN;
 		for (int s = SEC_SERVICE; s <= SEC_INSTALL; s++)
 			if (strcmp(t + 1, section_names[s]) == 0)
@@ -172,6 +223,27 @@ static char *ini_line_reader(char *str, int num, void *stream)
 		ctx->continuable = false;
 		goto blank;
 	}
+	if (ctx->section == SEC_ENVIRONMENT) {
+		/* inih would split "FOO:BAR=baz" at the ':' and set FOO: the name is
+		 * everything before the first '=' */
+		const char *eq = strchr(t, '=');
+		size_t klen = eq ? (size_t)(eq - t) : strlen(t);
+		while (klen > 0 && (t[klen - 1] == ' ' || t[klen - 1] == '\t'))
+			klen--;
+		if (!eq || !env_name_ok(t, klen)) {
+			char *key = xasprintf("%.*s", (int)klen, t);
+			char *vis = text_visible_dup(key);
+			errlist_add(ctx->el,
+				    eq ? "%s:%d: '%s' is not a valid environment "
+					 "variable name"
+				       : "%s:%d: expected 'NAME = value', not '%s'",
+				    ctx->file, ctx->lineno, vis);
+			free(vis);
+			free(key);
+			ctx->continuable = false;
+			goto blank;
+		}
+	}
 	ctx->continuable = true;
 	snprintf(str, (size_t)num, "%s\n", t);
 	return str;
@@ -182,9 +254,10 @@ blank:
 
 /* Reads a whole INI file in one go (one open, fstat and read), with the
  * fstat for the ownership check; a service file has no business being over
- * 1 MiB. As root, the directory holding it follows the rules of config
- * files too: one that another user can write could swap a root-owned file
- * for another name's. */
+ * 1 MiB, and that also bounds every value. As root, the directory holding
+ * it follows the rules of config files too: one that another user can write
+ * could swap a root-owned file for another name's. */
+#define INI_FILE_MAX (1 << 20)
 static char *read_config_file(const char *path, struct stat *st, size_t *len,
 			      const char **why)
 {
@@ -206,7 +279,7 @@ static char *read_config_file(const char *path, struct stat *st, size_t *len,
 		goto fail;
 	if (fstat(fd, st) < 0)
 		goto fail;
-	if (st->st_size > (1 << 20)) {
+	if (st->st_size > INI_FILE_MAX) {
 		errno = EFBIG;
 		goto fail;
 	}
@@ -268,6 +341,8 @@ static int ini_key_handler(void *user, const char *section, const char *name,
 	e->section = ctx->section;
 	e->key = xstrdup(name);
 	e->value = xstrdup(value);
+	e->vlen = strlen(value);
+	e->vcap = e->vlen + 1;
 	e->line = ctx->lineno;
 	return 1;
 }
@@ -325,27 +400,49 @@ static int set_int(int *slot, long min, long max, const struct entry *e, const c
 	return 0;
 }
 
+/* limit_nofile: Linux refuses any RLIMIT_NOFILE above fs.nr_open, even to
+ * root, and without CAP_SYS_RESOURCE any hard limit above the current one.
+ * "infinity" means that ceiling, and a number above it is an error here, so
+ * that a value check accepts is one start can set. */
 static int set_limit(struct service *svc, const struct entry *e, const char *file,
 		     struct errlist *el)
 {
 	char *copy = xstrdup(e->value), *colon = strchr(copy, ':');
-	uint64_t v[2];
+	uint64_t v[2], ceiling;
 	const char *parts[2] = {copy, colon ? colon + 1 : copy};
+	bool capped;
 	int rc = 0;
 
+	nofile_ceiling(&ceiling, &capped);
 	if (colon)
 		*colon = '\0';
 	for (int i = 0; i < 2; i++) {
 		long n;
 		if (strcmp(parts[i], "infinity") == 0)
-			v[i] = UINT64_MAX;
-		else if (parse_int(parts[i], 0, 1L << 30, &n) == 0)
+			v[i] = ceiling;
+		else if (parse_int(parts[i], 0, LONG_MAX, &n) == 0)
 			v[i] = (uint64_t)n;
 		else
 			rc = -1;
 	}
-	if (rc == 0 && v[0] > v[1])
-		rc = -1;
+	if (rc == 0 && (v[0] > ceiling || v[1] > ceiling)) {
+		uint64_t kmax;
+		nofile_kernel_max(&kmax);
+		free(copy);
+		if (capped && v[0] <= kmax && v[1] <= kmax)
+			return BAD("limit_nofile = %s is above the hard limit %llu, "
+				   "which only CAP_SYS_RESOURCE may raise; use at most "
+				   "that, or infinity",
+				   e->value, (unsigned long long)ceiling);
+		return BAD("limit_nofile = %s is above the kernel's limit fs.nr_open = "
+			   "%llu (/proc/sys/fs/nr_open); use at most that, or infinity",
+			   e->value, (unsigned long long)kmax);
+	}
+	if (rc == 0 && v[0] > v[1]) {
+		free(copy);
+		return BAD("limit_nofile = %s: the soft limit is above the hard limit",
+			   e->value);
+	}
 	free(copy);
 	if (rc < 0)
 		return BAD("limit_nofile must be N, SOFT:HARD or infinity (soft <= "
@@ -610,6 +707,18 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 	set_defaults(svc, gc, name);
 	file = xasprintf("%s/%s.ini", gc->services_dir, name);
 	svc->ini_path = file;
+	if (!service_name_valid(name)) {
+		/* "stop.ini" could never be named on the command line, and --all
+		 * must not act on what the command line refuses */
+		char *vis = text_visible_dup(file);
+		errlist_add(el,
+			    "%s: not a valid service name (letters, digits and _.@-, at "
+			    "most %d, not an action word)",
+			    vis, SERVICE_NAME_MAX);
+		free(vis);
+		errno = EINVAL;
+		return -1;
+	}
 	text = read_config_file(file, &st, &text_len, &why);
 	if (!text) {
 		int saved = errno;
@@ -618,6 +727,11 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 		else if (errno == ENOENT)
 			errlist_add(el, "%s: no such service (%s: %s)", name, file,
 				    strerror(errno));
+		else if (errno == EFBIG)
+			errlist_add(el,
+				    "%s: larger than %d bytes; a service file is at most "
+				    "that",
+				    file, INI_FILE_MAX);
 		else
 			errlist_add(el, "%s: %s", file, strerror(errno));
 		errno = saved;
@@ -671,6 +785,12 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 			    file);
 	if (!svc->description)
 		svc->description = xstrdup(name);
+	/* the parsers reject NaN, negatives and values above SECONDS_MAX; this
+	 * holds whatever path a value came by (svcctl.conf defaults included) */
+	svc->ready_seconds = seconds_sane(svc->ready_seconds);
+	svc->start_timeout = seconds_sane(svc->start_timeout);
+	svc->stop_timeout = seconds_sane(svc->stop_timeout);
+	svc->restart_delay = seconds_sane(svc->restart_delay);
 	return el->msgs.n == before ? 0 : -1;
 }
 
@@ -731,12 +851,11 @@ int service_list(const struct globalconf *gc, struct strv *names)
 		char *name;
 		if (len <= 4 || strcmp(de->d_name + len - 4, ".ini") != 0)
 			continue;
+		/* invalid names are listed too: loading them fails, so check,
+		 * status and --all report them instead of skipping them silently */
 		name = xstrdup(de->d_name);
 		name[len - 4] = '\0';
-		if (service_name_valid(name))
-			strv_push_owned(names, name);
-		else
-			free(name);
+		strv_push_owned(names, name);
 	}
 	closedir(d);
 	if (names->n > 1)

@@ -367,16 +367,67 @@ static bool env_name_valid(const char *s, size_t len)
 	return true;
 }
 
-/* environment_file: KEY=VALUE lines, # comments, an optional "export ",
- * one pair of matching quotes around the value removed. */
+/* The lines of an environment_file (len bytes of text, which it may change):
+ * KEY=VALUE, # comments, an optional "export ", one pair of matching quotes
+ * around the value removed. A NUL byte is an error on its line, not the end
+ * of the file. */
+int env_file_parse(char *text, size_t len, const char *file, struct strv *env,
+		   struct errlist *el)
+{
+	char *p = text, *end = text + len;
+	int lineno = 0, rc = 0;
+
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p)), *line = p, *eq, *val;
+		size_t vlen, linelen = (size_t)((nl ? nl : end) - p);
+
+		p += linelen + (nl ? 1 : 0);
+		lineno++;
+		if (memchr(line, '\0', linelen)) {
+			errlist_add(el, "%s:%d: NUL byte in line", file, lineno);
+			rc = -1;
+			continue;
+		}
+		line[linelen] = '\0';
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (!*line || *line == '#')
+			continue;
+		if (strncmp(line, "export ", 7) == 0)
+			line += 7;
+		eq = strchr(line, '=');
+		if (!eq || !env_name_valid(line, (size_t)(eq - line))) {
+			errlist_add(el, "%s:%d: expected KEY=VALUE", file, lineno);
+			rc = -1;
+			continue;
+		}
+		val = eq + 1;
+		vlen = strlen(val);
+		while (vlen > 0 && (val[vlen - 1] == '\r' || val[vlen - 1] == ' '))
+			val[--vlen] = '\0';
+		if (vlen >= 2 && (val[0] == '"' || val[0] == '\'') &&
+		    val[vlen - 1] == val[0]) {
+			val[vlen - 1] = '\0';
+			memmove(val, val + 1, vlen - 1);
+		}
+		*eq = '\0';
+		{
+			char *kv = xasprintf("%s=%s", line, val);
+			env_set(env, kv);
+			free(kv);
+		}
+	}
+	return rc;
+}
+
 static int read_environment_file(const struct service *svc, struct strv *env,
 				 struct errlist *el)
 {
-	char *text, *line;
 	const char *why = NULL;
-	int lineno = 0, rc = 0, fd;
 	struct stat st = {0};
+	char *text;
 	ssize_t r;
+	int fd, rc;
 
 	fd = path_open_trusted(svc->environment_file, O_RDONLY, 0, &why);
 	if (fd < 0) {
@@ -407,44 +458,7 @@ static int read_environment_file(const struct service *svc, struct strv *env,
 		free(text);
 		return -1;
 	}
-	for (char *p = text; p;) {
-		char *nl = strchr(p, '\n'), *eq, *val;
-		size_t vlen;
-
-		line = p;
-		if (nl)
-			*nl = '\0';
-		p = nl ? nl + 1 : NULL;
-		lineno++;
-		while (*line == ' ' || *line == '\t')
-			line++;
-		if (!*line || *line == '#')
-			continue;
-		if (strncmp(line, "export ", 7) == 0)
-			line += 7;
-		eq = strchr(line, '=');
-		if (!eq || !env_name_valid(line, (size_t)(eq - line))) {
-			errlist_add(el, "%s:%d: expected KEY=VALUE",
-				    svc->environment_file, lineno);
-			rc = -1;
-			continue;
-		}
-		val = eq + 1;
-		vlen = strlen(val);
-		while (vlen > 0 && (val[vlen - 1] == '\r' || val[vlen - 1] == ' '))
-			val[--vlen] = '\0';
-		if (vlen >= 2 && (val[0] == '"' || val[0] == '\'') &&
-		    val[vlen - 1] == val[0]) {
-			val[vlen - 1] = '\0';
-			memmove(val, val + 1, vlen - 1);
-		}
-		*eq = '\0';
-		{
-			char *kv = xasprintf("%s=%s", line, val);
-			env_set(env, kv);
-			free(kv);
-		}
-	}
+	rc = env_file_parse(text, (size_t)r, svc->environment_file, env, el);
 	free(text);
 	return rc;
 }

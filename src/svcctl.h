@@ -34,6 +34,7 @@ enum status_code {
 };
 
 #define SERVICE_NAME_MAX 64
+#define SECONDS_MAX 86400 /* the largest value of any seconds key: a day */
 #define SVCCTL_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* A growable array of strings, NULL-terminated so it can serve as argv/envp. */
@@ -71,6 +72,7 @@ struct globalconf {
 int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 	      struct errlist *el);
 void conf_free(struct globalconf *gc);
+void conf_blank_comments(char *text, size_t len);
 int file_trusted(const char *path, const struct stat *st, struct errlist *el);
 
 /* NAME.ini */
@@ -263,6 +265,8 @@ struct spawn_plan {
 int spawn_service(const struct spawn_plan *plan, struct spawn_result *res,
 		  int (*on_started)(pid_t pid, void *arg), void *arg);
 int build_environment(const struct service *svc, struct strv *env, struct errlist *el);
+int env_file_parse(char *text, size_t len, const char *file, struct strv *env,
+		   struct errlist *el);
 
 /* stop */
 enum stop_result { STOP_DONE, STOP_KILLED, STOP_STUCK };
@@ -327,11 +331,18 @@ long long now_wall(void);
 int signal_from_name(const char *name);
 const char *signal_name(int sig);
 int parse_seconds(const char *s, double *out);
+double seconds_sane(double s);
+int nofile_kernel_max(uint64_t *out);
+int nofile_ceiling(uint64_t *out, bool *capped);
+size_t utf8_seq_len(const char *s, size_t n);
+size_t text_visible(const char *in, size_t n, char *out, size_t cap);
+char *text_visible_dup(const char *s);
 int parse_size(const char *s, uint64_t *out);
 int parse_int(const char *s, long min, long max, long *out);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
 ssize_t read_full(int fd, void *buf, size_t len);
 ssize_t read_once(int fd, void *buf, size_t len);
 ssize_t write_full(int fd, const void *buf, size_t len);

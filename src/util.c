@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <linux/capability.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +32,14 @@ static void oom(void)
 void *xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xrealloc(void *p, size_t size)
+{
+	p = realloc(p, size ? size : 1);
 	if (!p)
 		oom();
 	return p;
@@ -171,7 +182,8 @@ int parse_int(const char *s, long min, long max, long *out)
 	return 0;
 }
 
-/* Seconds as a non-negative decimal ("1", "0.25"); at most a day. */
+/* Seconds as a non-negative decimal ("1", "0.25"); at most SECONDS_MAX.
+ * Only digits and one dot: no sign, exponent, "nan" or "inf". */
 int parse_seconds(const char *s, double *out)
 {
 	char *end;
@@ -181,10 +193,151 @@ int parse_seconds(const char *s, double *out)
 		return -1;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || *end || !isfinite(v) || v < 0 || v > 86400)
+	if (errno || *end || !(v >= 0 && v <= SECONDS_MAX))
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/* A seconds value made safe for deadline arithmetic whatever its origin:
+ * NaN and negatives are 0, anything above SECONDS_MAX is SECONDS_MAX, so no
+ * wait computed from it is infinite and a SIGKILL always comes. */
+double seconds_sane(double s)
+{
+	if (!(s > 0))
+		return 0;
+	return s > SECONDS_MAX ? SECONDS_MAX : s;
+}
+
+/* The highest RLIMIT_NOFILE this process may give a program: fs.nr_open,
+ * which caps it even for root (the kernel's default when /proc does not say),
+ * and, without CAP_SYS_RESOURCE, the hard limit it has now. *capped tells
+ * which of the two it is. */
+int nofile_ceiling(uint64_t *out, bool *capped)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct caps[2] = {{0, 0, 0}, {0, 0, 0}};
+	struct rlimit cur;
+	bool can_raise;
+
+	nofile_kernel_max(out);
+	*capped = false;
+	can_raise = syscall(SYS_capget, &hdr, caps) == 0 &&
+		(caps[CAP_SYS_RESOURCE / 32].effective & (1U << (CAP_SYS_RESOURCE % 32)));
+	if (!can_raise && getrlimit(RLIMIT_NOFILE, &cur) == 0 &&
+	    cur.rlim_max != RLIM_INFINITY && cur.rlim_max < *out) {
+		*out = cur.rlim_max;
+		*capped = true;
+	}
+	return 0;
+}
+
+/* The kernel's ceiling for RLIMIT_NOFILE (fs.nr_open); the kernel's own
+ * default when /proc does not say. */
+int nofile_kernel_max(uint64_t *out)
+{
+	char *text = read_small_file("/proc/sys/fs/nr_open", 64, NULL);
+	char *end;
+	unsigned long long v;
+
+	*out = 1048576;
+	if (!text)
+		return -1;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (!errno && end != text && (*end == '\n' || *end == '\0') && v > 0)
+		*out = v;
+	free(text);
+	return 0;
+}
+
+/* Bytes of the well-formed UTF-8 sequence at s (1 to 4; 1 for ASCII), 0 when
+ * s[0] does not start one: stray continuation bytes, overlong forms,
+ * surrogates and code points above U+10FFFF are not UTF-8. */
+size_t utf8_seq_len(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t len;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (n == 0)
+		return 0;
+	if (u[0] < 0x80)
+		return 1;
+	if (u[0] >= 0xc2 && u[0] <= 0xdf)
+		len = 2;
+	else if (u[0] >= 0xe0 && u[0] <= 0xef)
+		len = 3;
+	else if (u[0] >= 0xf0 && u[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (u[0] == 0xe0)
+		lo = 0xa0; /* overlong */
+	else if (u[0] == 0xed)
+		hi = 0x9f; /* surrogates */
+	else if (u[0] == 0xf0)
+		lo = 0x90; /* overlong */
+	else if (u[0] == 0xf4)
+		hi = 0x8f; /* above U+10FFFF */
+	if (n < len || u[1] < lo || u[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (u[i] < 0x80 || u[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/* The one place that makes text from outside (a log line, a description, a
+ * process name) safe to print on a terminal: n bytes of in, NUL bytes
+ * included, are copied to out with every control byte (C0, DEL and the C1
+ * range U+0080..U+009F) and every byte that is not part of well-formed UTF-8
+ * written as \xHH; a tab is kept. Nothing after a NUL is lost. out always
+ * ends with a NUL; 4 * n + 1 bytes are always enough, a smaller cap cuts at
+ * a character boundary. Returns the length written. */
+size_t text_visible(const char *in, size_t n, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0, i = 0;
+
+	if (cap == 0)
+		return 0;
+	while (i < n) {
+		unsigned char c = (unsigned char)in[i];
+		size_t seq = utf8_seq_len(in + i, n - i), k;
+		bool c1 = seq == 2 && c == 0xc2 && (unsigned char)in[i + 1] < 0xa0;
+
+		if (seq != 0 && !c1 && !((c < 0x20 && c != '\t') || c == 0x7f)) {
+			if (o + seq >= cap)
+				break;
+			memcpy(out + o, in + i, seq);
+			o += seq;
+			i += seq;
+			continue;
+		}
+		k = c1 ? 2 : 1;
+		if (o + 4 * k >= cap)
+			break;
+		for (size_t j = 0; j < k; j++) {
+			c = (unsigned char)in[i++];
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* text_visible() of a C string, allocated. */
+char *text_visible_dup(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	char *out = xcalloc(1, 4 * n + 1);
+
+	text_visible(s ? s : "", n, out, 4 * n + 1);
+	return out;
 }
 
 /* Bytes with an optional K, M or G suffix (powers of 1024). */

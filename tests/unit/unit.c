@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -848,7 +849,7 @@ static void test_service_errors(void)
 	service_free(&svc);
 	errlist_free(&el);
 
-	expect_unsupported("restart", "restart = always", "restart = always");
+	expect_unsupported("restarts", "restart = always", "restart = always");
 	expect_unsupported("syslog", "stdout = syslog", "stdout = syslog");
 	expect_unsupported("fork", "type = forking\npidfile = /run/fork.pid",
 			   "type = forking with a pidfile");
@@ -1164,6 +1165,108 @@ static void test_conf(void)
 	free(dir);
 }
 
+/* ---- untrusted input: visible text, UTF-8, seconds, comments, env files -- */
+
+static void expect_visible(const char *in, size_t n, const char *want)
+{
+	char out[256];
+
+	text_visible(in, n, out, sizeof(out));
+	CHECK_STR(out, want, "text_visible: %zu bytes -> %s", n, want);
+}
+
+static void expect_blanked(const char *in, const char *want)
+{
+	char *text = xstrdup(in);
+
+	conf_blank_comments(text, strlen(text));
+	CHECK_STR(text, want, "conf_blank_comments: %zu bytes", strlen(in));
+	free(text);
+}
+
+static void test_untrusted_input(void)
+{
+	struct strv env = {0};
+	struct errlist el = {0};
+	char small[8], text[64];
+	int rc;
+
+	expect_visible("plain text", 10, "plain text");
+	expect_visible("a\0b", 3, "a\\x00b");
+	expect_visible("\033[31mred", 8, "\\x1b[31mred");
+	expect_visible("tab\there\r", 9, "tab\there\\x0d");
+	expect_visible("del\177", 4, "del\\x7f");
+	expect_visible("caf\xc3\xa9", 5, "caf\xc3\xa9");
+	expect_visible("bad\xff\xc0\x80", 6, "bad\\xff\\xc0\\x80");
+	expect_visible("c1\xc2\x9b", 4, "c1\\xc2\\x9b");
+	expect_visible("cut\xe2\x82", 5, "cut\\xe2\\x82");
+	expect_visible("sur\xed\xa0\x80", 6, "sur\\xed\\xa0\\x80");
+	CHECK_INT(text_visible("\001\002", 2, small, sizeof(small)), 4,
+		  "text_visible: a small buffer stops at a whole escape");
+	CHECK_STR(small, "\\x01", "text_visible: and ends with a NUL");
+
+	CHECK_INT(utf8_seq_len("A", 1), 1, "utf8_seq_len: ASCII");
+	CHECK_INT(utf8_seq_len("\xf0\x9f\x98\x80", 4), 4, "utf8_seq_len: 4 bytes");
+	CHECK_INT(utf8_seq_len("\xf4\x90\x80\x80", 4), 0, "utf8_seq_len: above U+10FFFF");
+	CHECK_INT(utf8_seq_len("\xe0\x80\xaf", 3), 0, "utf8_seq_len: overlong");
+	CHECK_INT(utf8_seq_len("\x80", 1), 0, "utf8_seq_len: a lone continuation byte");
+
+	CHECK(seconds_sane(NAN) == 0, "seconds_sane: NaN is 0");
+	CHECK(seconds_sane(-5) == 0, "seconds_sane: negative is 0");
+	CHECK(seconds_sane(INFINITY) == SECONDS_MAX, "seconds_sane: inf is the maximum");
+	CHECK(seconds_sane(2.5) == 2.5, "seconds_sane: 2.5 stays");
+	expect_seconds_error("inf");
+	expect_seconds_error("1e3");
+
+	CHECK(!service_name_valid("stop"), "service_name_valid: stop is an action");
+	CHECK(!service_name_valid("is-enabled"), "service_name_valid: is-enabled too");
+	CHECK(service_name_valid("stopper"), "service_name_valid: stopper is fine");
+
+	expect_blanked("# c\nx = 1\n", "   \nx = 1\n");
+	expect_blanked("// c\n/* a\nb */x", "    \n    \n    x");
+	expect_blanked("a = \"#not\" # yes", "a = \"#not\"      ");
+	expect_blanked("a = 'q\\' // no' //x", "a = 'q\\' // no'    ");
+	expect_blanked("a = \"\\\"#\" #c", "a = \"\\\"#\"   ");
+	expect_blanked("p = ${A#b} #c", "p = ${A#b}   ");
+
+	snprintf(text, sizeof(text), "A=1\nexport B='two'\n# c\n");
+	rc = env_file_parse(text, strlen(text), "envf", &env, &el);
+	CHECK(rc == 0 && env.n == 2 && strcmp(env.v[0], "A=1") == 0 &&
+		      strcmp(env.v[1], "B=two") == 0,
+	      "env_file_parse: KEY=VALUE, export and quotes");
+	strv_free(&env);
+	memcpy(text, "A=1\nB=2\0EVIL=1\nC=3\n", 19);
+	rc = env_file_parse(text, 19, "envf", &env, &el);
+	CHECK(rc == -1 && errors_have(&el, "envf:2: NUL", (char *)NULL) && env.n == 2,
+	      "env_file_parse: a NUL byte is an error on its line, the rest is read");
+	strv_free(&env);
+	errlist_free(&el);
+
+	write_service("junkhdr", "[service] junk\nexec = /bin/true\n");
+	expect_load_error("junkhdr", 1, "bad section header", "junk",
+			  "text after a section header");
+	write_service("colonkey",
+		      "[service]\nexec = /bin/true\n[environment]\nFOO:BAR=baz\n");
+	expect_load_error("colonkey", 4, "'FOO:BAR'", NULL, "FOO:BAR in [environment]");
+	write_service("stop", "[service]\nexec = /bin/true\n");
+	expect_load_error("stop", 0, "not a valid service name", NULL,
+			  "a file named after an action");
+	write_service("bignofile",
+		      "[service]\nexec = /bin/true\nlimit_nofile = 99999999999\n");
+	expect_load_error("bignofile", 3, "limit_nofile", NULL,
+			  "limit_nofile above the kernel's ceiling");
+	{
+		struct service svc;
+		write_service("joined",
+			      "[service]\nexec = /bin/echo\n  one ; c\n\ttwo\n"
+			      "description = d\n");
+		if (load_ok("joined", &svc, "continuation lines"))
+			CHECK_STR(svc.exec_line, "/bin/echo one two",
+				  "service_load: continuation lines joined by one space");
+		service_free(&svc);
+	}
+}
+
 /* ---- driver ------------------------------------------------------------- */
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -1195,6 +1298,7 @@ static void run_all(void)
 	test_service_errors();
 	test_conf();
 	test_path();
+	test_untrusted_input();
 	conf_free(&test_gc);
 	nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
