@@ -130,6 +130,7 @@ int main(int argc, char **argv)
 	long n;
 
 	sanitize_process();
+	c.argv0 = argv[0];
 	while ((opt = getopt_long(argc, argv, "c:qvhVan:f", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': config = optarg; break;
