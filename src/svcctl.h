@@ -184,6 +184,25 @@ int state_format(const struct state *st, char *buf, size_t len);
 int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
 int mkdir_p(const char *path, mode_t mode);
 
+/* the trusted path resolver (path.c, DESIGN 4.13) */
+
+/* Opens PATH for a service without following any symlink a non-root user could
+ * have made (DESIGN 4.13). flags as open(2); O_CLOEXEC and O_NOFOLLOW are implied;
+ * with O_CREAT, mode applies. Refuses a final component that is not a regular
+ * file (or a directory when O_DIRECTORY is given): never opens a FIFO or device
+ * (opens with O_NONBLOCK, fstat, then clears it). Returns the fd, or -1 with errno
+ * and *why set to a static reason (e.g. "is a symbolic link in a directory
+ * another user can write", "is not a regular file"). */
+int path_open_trusted(const char *path, int flags, mode_t mode, const char **why);
+/* mkdir -p with the same rules; returns an O_RDONLY|O_DIRECTORY descriptor */
+int path_mkdir_trusted(const char *path, mode_t mode, const char **why);
+/* The directory holding PATH's last component (made if create), for
+ * openat/renameat in it; *base points at that component inside PATH. */
+int path_parent_trusted(const char *path, bool create, mode_t mode, const char **base,
+			const char **why);
+/* 0 if the directory is root's (or the caller's) and not writable by group or other */
+int path_dir_check(int dirfd, const char **why);
+
 /* identity: what the recorded PID is */
 enum ident {
 	IDENT_NONE, /* no pidfile */

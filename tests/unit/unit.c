@@ -6,6 +6,7 @@
  * becomes a failing test instead of a silently short run. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <signal.h>
@@ -854,6 +855,197 @@ static void test_service_errors(void)
 	expect_unsupported("rotate", "log_max_bytes = 1M", "log_max_bytes = 1M");
 }
 
+/* ---- path_open_trusted -------------------------------------------------- */
+
+/* "p" under tmpdir/path, in a buffer that lives until the next call */
+static const char *tp(const char *p)
+{
+	static char buf[4][PATH_MAX];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/path/%s", tmpdir, p);
+	return buf[i];
+}
+
+static void test_path(void)
+{
+	const char *why = NULL, *base = NULL;
+	struct stat st;
+	int fd, fl;
+	bool root = geteuid() == 0;
+
+	mkdir(tp(""), 0755);
+	mkdir(tp("rootonly"), 0700);
+	mkdir(tp("open"), 0777);
+	chmod(tp("open"), 0777);
+	close(open(tp("file"), O_WRONLY | O_CREAT, 0644));
+	write_file_atomic(tp("data"), "hello\n", 6, 0644);
+
+	fd = path_open_trusted(tp("file"), O_RDONLY, 0, &why);
+	CHECK(fd >= 0, "path: a regular file in a trusted directory opens");
+	fl = fd >= 0 ? fcntl(fd, F_GETFL) : 0;
+	CHECK(fd >= 0 && !(fl & O_NONBLOCK) && (fcntl(fd, F_GETFD) & FD_CLOEXEC),
+	      "path: the descriptor is close-on-exec and blocking again");
+	if (fd >= 0)
+		close(fd);
+
+	fd = path_open_trusted(tp("new.log"), O_WRONLY | O_CREAT | O_APPEND, 0640, &why);
+	CHECK(fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & 07777) == 0640,
+	      "path: O_CREAT makes the file with the given mode");
+	if (fd >= 0)
+		close(fd);
+
+	fd = path_open_trusted(tp("data"), O_WRONLY | O_TRUNC, 0, &why);
+	CHECK(fd >= 0 && fstat(fd, &st) == 0 && st.st_size == 0,
+	      "path: O_TRUNC empties a regular file");
+	if (fd >= 0)
+		close(fd);
+
+	/* root's own links in root's own directories are followed */
+	symlink("file", tp("link"));
+	symlink("rootonly", tp("dirlink"));
+	fd = path_open_trusted(tp("link"), O_RDONLY, 0, &why);
+	CHECK(fd >= 0, "path: a trusted final symlink is followed");
+	if (fd >= 0)
+		close(fd);
+	fd = path_open_trusted(tp("dirlink/x"), O_WRONLY | O_CREAT, 0644, &why);
+	CHECK(fd >= 0 && access(tp("rootonly/x"), F_OK) == 0,
+	      "path: a trusted directory symlink on the way is followed");
+	if (fd >= 0)
+		close(fd);
+
+	/* a link in a directory others can write is refused, final or not */
+	symlink("../file", tp("open/link"));
+	symlink("../rootonly", tp("open/sub"));
+	errno = 0;
+	fd = path_open_trusted(tp("open/link"), O_RDONLY, 0, &why);
+	CHECK(fd < 0 && errno == ELOOP && why && strstr(why, "symbolic link"),
+	      "path: a final symlink in a world-writable directory is refused");
+	errno = 0;
+	fd = path_open_trusted(tp("open/sub/planted"), O_WRONLY | O_CREAT, 0644, &why);
+	CHECK(fd < 0 && errno == ELOOP && why &&
+		      strstr(why, "goes through a symbolic link") &&
+		      access(tp("rootonly/planted"), F_OK) < 0,
+	      "path: a directory symlink in a world-writable directory is refused, "
+	      "nothing made");
+	fd = path_open_trusted(tp("open/sub/planted"), O_RDONLY | O_DIRECTORY, 0, &why);
+	CHECK(fd < 0 && errno == ELOOP, "path: the same with O_DIRECTORY");
+	fd = path_mkdir_trusted(tp("open/sub/a/b"), 0755, &why);
+	CHECK(fd < 0 && errno == ELOOP && access(tp("rootonly/a"), F_OK) < 0,
+	      "path: mkdir -p does not go through the planted link");
+
+	if (root) {
+		symlink("file", tp("userlink"));
+		fchownat(AT_FDCWD, tp("userlink"), 65534, 65534, AT_SYMLINK_NOFOLLOW);
+		errno = 0;
+		fd = path_open_trusted(tp("userlink"), O_RDONLY, 0, &why);
+		CHECK(fd < 0 && errno == ELOOP && why &&
+			      strstr(why, "owned by another user"),
+		      "path: a symlink another user owns is refused");
+
+		/* a directory the service's user owns: files in it are fine */
+		mkdir(tp("user"), 0755);
+		chown(tp("user"), 65534, 65534);
+		fd = path_open_trusted(tp("user/out.log"), O_WRONLY | O_CREAT, 0640,
+				       &why);
+		CHECK(fd >= 0 && fstat(fd, &st) == 0 && st.st_uid == 0,
+		      "path: a file in a user's directory is created root's");
+		if (fd >= 0)
+			close(fd);
+		link(tp("rootonly/x"), tp("user/hard"));
+		errno = 0;
+		fd = path_open_trusted(tp("user/hard"), O_RDONLY, 0, &why);
+		CHECK(fd < 0 && errno == EPERM && why && strstr(why, "hard link"),
+		      "path: a hard link in a user's directory is refused");
+	}
+
+	/* FIFOs, devices and directories are never opened as files */
+	mkfifo(tp("fifo"), 0644);
+	errno = 0;
+	fd = path_open_trusted(tp("fifo"), O_RDONLY, 0, &why);
+	CHECK(fd < 0 && errno == EINVAL && why &&
+		      strcmp(why, "is not a regular file") == 0,
+	      "path: a FIFO opened for reading is refused at once");
+	errno = 0;
+	fd = path_open_trusted(tp("fifo"), O_WRONLY | O_CREAT | O_APPEND, 0640, &why);
+	CHECK(fd < 0 && errno == EINVAL && why &&
+		      strcmp(why, "is not a regular file") == 0,
+	      "path: a FIFO opened for writing is refused at once");
+	errno = 0;
+	fd = path_open_trusted("/dev/null", O_RDONLY, 0, &why);
+	CHECK(fd < 0 && errno == EINVAL, "path: a device is refused");
+	errno = 0;
+	fd = path_open_trusted(tp("rootonly"), O_RDONLY, 0, &why);
+	CHECK(fd < 0 && errno == EISDIR && why && strcmp(why, "is a directory") == 0,
+	      "path: a directory where a file should be is refused");
+	fd = path_open_trusted(tp("rootonly"), O_RDONLY | O_DIRECTORY, 0, &why);
+	CHECK(fd >= 0, "path: O_DIRECTORY opens a directory");
+	if (fd >= 0)
+		close(fd);
+	errno = 0;
+	fd = path_open_trusted(tp("file"), O_RDONLY | O_DIRECTORY, 0, &why);
+	CHECK(fd < 0 && errno == ENOTDIR, "path: O_DIRECTORY refuses a file");
+	errno = 0;
+	fd = path_open_trusted(tp("file/x"), O_RDONLY, 0, &why);
+	CHECK(fd < 0 && errno == ENOTDIR,
+	      "path: a file in the middle of a path is ENOTDIR");
+	errno = 0;
+	fd = path_open_trusted(tp("missing"), O_RDONLY, 0, &why);
+	CHECK(fd < 0 && errno == ENOENT, "path: a missing file is ENOENT");
+
+	symlink("loop2", tp("loop1"));
+	symlink("loop1", tp("loop2"));
+	errno = 0;
+	fd = path_open_trusted(tp("loop1"), O_RDONLY, 0, &why);
+	CHECK(fd < 0 && errno == ELOOP, "path: a loop of trusted links ends with ELOOP");
+
+	fd = path_mkdir_trusted(tp("made/a/b"), 0755, &why);
+	CHECK(fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode),
+	      "path: mkdir -p makes and opens the directory");
+	if (fd >= 0)
+		close(fd);
+	fd = path_mkdir_trusted(tp("made/a/b"), 0755, &why);
+	CHECK(fd >= 0, "path: mkdir -p of an existing directory opens it");
+	if (fd >= 0)
+		close(fd);
+
+	fd = path_parent_trusted(tp("made/a/b/NAME.pid"), false, 0, &base, &why);
+	CHECK(fd >= 0 && base && strcmp(base, "NAME.pid") == 0,
+	      "path: the parent of a path and its last component");
+	if (fd >= 0) {
+		int f = openat(fd, base, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+		CHECK(f >= 0 && access(tp("made/a/b/NAME.pid"), F_OK) == 0,
+		      "path: the parent descriptor is usable with openat");
+		if (f >= 0)
+			close(f);
+		close(fd);
+	}
+	CHECK(path_parent_trusted(tp("made/"), false, 0, &base, &why) < 0,
+	      "path: a path ending in a slash has no file to name");
+
+	fd = path_open_trusted(tp("rootonly"), O_RDONLY | O_DIRECTORY, 0, &why);
+	CHECK(fd >= 0 && path_dir_check(fd, &why) == 0,
+	      "path: root's 0700 directory is trusted");
+	if (fd >= 0)
+		close(fd);
+	fd = path_open_trusted(tp("open"), O_RDONLY | O_DIRECTORY, 0, &why);
+	CHECK(fd >= 0 && path_dir_check(fd, &why) < 0 && why && strstr(why, "writable"),
+	      "path: a 0777 directory is not trusted");
+	if (fd >= 0)
+		close(fd);
+
+	if (chdir(tp("")) == 0) {
+		fd = path_open_trusted("file", O_RDONLY, 0, &why);
+		CHECK(fd >= 0,
+		      "path: a relative path is relative to the working directory");
+		if (fd >= 0)
+			close(fd);
+		chdir("/");
+	}
+}
+
 /* ---- conf_load ---------------------------------------------------------- */
 
 static void test_conf(void)
@@ -988,6 +1180,7 @@ static void run_all(void)
 	test_service_valid();
 	test_service_errors();
 	test_conf();
+	test_path();
 	conf_free(&test_gc);
 	nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

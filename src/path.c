@@ -1,0 +1,423 @@
+/* path: the one resolver for every file svcctl opens on a service's behalf.
+ *
+ * svcctl runs as root for services that run as other users, and those users
+ * may own directories on the paths root opens (a pidfile or log in the
+ * service's own directory). The kernel follows any symlink it meets, so the
+ * walk is done here, one component at a time: each component is opened with
+ * O_PATH | O_NOFOLLOW relative to the descriptor of the directory already
+ * verified, and a symlink is followed only when nobody but root (or, in user
+ * mode, the caller) could have made it: the link and the directory holding
+ * it are trusted owners', and that directory is not writable by group or
+ * other. /var/run -> /run works; a link the service's user planted does not.
+ *
+ * openat2(RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS) is not used: it would
+ * give no more than this walk already does. No lookup here ever asks the
+ * kernel to follow a symlink (every openat carries O_NOFOLLOW and names one
+ * component), so a link, magic or not, is only ever met as an O_PATH
+ * descriptor of the link itself, and is followed by its text alone after the
+ * ownership check on that descriptor. Mounts cannot be planted by a user on
+ * root's namespace, and ".." from a verified descriptor lands in the
+ * directory that really holds it, which a user can change only by renaming
+ * into a directory the user can write: the components after it are checked
+ * all the same. openat2 would also refuse root's own /var/run link, which
+ * the walk must follow, so it could serve only part of the path and the walk
+ * would stay anyway.
+ *
+ * Every file is opened with O_NONBLOCK and O_NOCTTY and checked with fstat
+ * before anything is read or written: a FIFO or a device where a file should
+ * be never blocks svcctl or becomes its terminal. O_TRUNC is applied only
+ * after the check. A regular file with other hard links in a directory
+ * another user can write is refused: the link could be that user's way to a
+ * root-only file. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "svcctl.h"
+
+/* as the kernel's MAXSYMLINKS */
+#define PATH_HOPS_MAX 40
+
+/* Whose links and directories are taken as svcctl's own: root's, and the
+ * caller's when svcctl runs as a user (user mode trusts nobody else). */
+static bool owner_trusted(uid_t uid)
+{
+	return uid == 0 || uid == geteuid();
+}
+
+static bool dir_trusted(const struct stat *st)
+{
+	return owner_trusted(st->st_uid) && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+int path_dir_check(int dirfd, const char **why)
+{
+	struct stat st;
+
+	if (fstat(dirfd, &st) < 0) {
+		*why = "cannot be examined";
+		return -1;
+	}
+	if (!owner_trusted(st.st_uid)) {
+		*why = geteuid() == 0 ? "is owned by a user other than root"
+				      : "is owned by another user";
+		errno = EPERM;
+		return -1;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		*why = "is writable by group or other";
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+struct walk {
+	char rest[PATH_MAX]; /* what is left to resolve, consumed from the front */
+	int dirfd; /* O_PATH descriptor of the directory reached so far */
+	int hops;
+};
+
+static void close_keep_errno(int fd)
+{
+	int saved = errno;
+
+	if (fd >= 0)
+		close(fd);
+	errno = saved;
+}
+
+static int walk_start(struct walk *w, const char *path, const char **why)
+{
+	size_t len = strlen(path);
+
+	w->dirfd = -1;
+	w->hops = 0;
+	if (len == 0) {
+		*why = "is empty";
+		errno = ENOENT;
+		return -1;
+	}
+	if (len >= sizeof(w->rest)) {
+		*why = "is too long";
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(w->rest, path, len + 1);
+	w->dirfd = open(path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (w->dirfd < 0) {
+		*why = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* The link at linkfd (an O_PATH descriptor of the link itself, in w->dirfd)
+ * is followed if root or the caller made it where nobody else can write:
+ * its text replaces it in w->rest, before next (what followed it). */
+static int walk_follow(struct walk *w, int linkfd, const struct stat *lst,
+		       const char *next, bool last, const char **why)
+{
+	char target[PATH_MAX], joined[PATH_MAX];
+	struct stat dst;
+	ssize_t n;
+	int len;
+
+	if (fstat(w->dirfd, &dst) < 0) {
+		*why = NULL;
+		return -1;
+	}
+	if (!dir_trusted(&dst)) {
+		*why = last ? "is a symbolic link in a directory another user can write"
+			    : "goes through a symbolic link in a directory another user "
+			      "can write";
+		errno = ELOOP;
+		return -1;
+	}
+	if (!owner_trusted(lst->st_uid)) {
+		*why = last ? "is a symbolic link owned by another user"
+			    : "goes through a symbolic link owned by another user";
+		errno = ELOOP;
+		return -1;
+	}
+	if (++w->hops > PATH_HOPS_MAX) {
+		*why = "has too many levels of symbolic links";
+		errno = ELOOP;
+		return -1;
+	}
+	n = readlinkat(linkfd, "", target, sizeof(target));
+	if (n < 0) {
+		*why = NULL;
+		return -1;
+	}
+	if ((size_t)n >= sizeof(target) || n == 0) {
+		*why = n ? "has a symbolic link whose target is too long"
+			 : "has an empty symbolic link";
+		errno = n ? ENAMETOOLONG : ENOENT;
+		return -1;
+	}
+	target[n] = '\0';
+	len = snprintf(joined, sizeof(joined), "%s%s%s", target, *next ? "/" : "", next);
+	if (len < 0 || (size_t)len >= sizeof(joined)) {
+		*why = "is too long once its symbolic links are followed";
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(w->rest, joined, (size_t)len + 1);
+	if (target[0] == '/') {
+		int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+		if (root < 0) {
+			*why = NULL;
+			return -1;
+		}
+		close(w->dirfd);
+		w->dirfd = root;
+	}
+	return 0;
+}
+
+/* Finds the next component in w->rest: *comp is NUL-terminated, *next
+ * points after it (with leading slashes skipped). Returns false at the end. */
+static bool walk_next(struct walk *w, char **comp, char **next, size_t *offset)
+{
+	char *p = w->rest + *offset, *slash;
+
+	while (*p == '/')
+		p++;
+	if (!*p)
+		return false;
+	slash = strchr(p, '/');
+	if (slash) {
+		*slash = '\0';
+		for (slash++; *slash == '/'; slash++)
+			;
+		*next = slash;
+	} else {
+		*next = p + strlen(p);
+	}
+	*comp = p;
+	*offset = (size_t)(*next - w->rest);
+	return true;
+}
+
+/* Opens the last component into *fdp (return 0); on failure, tells a symlink
+ * to follow (return 1, w->rest rewritten) from a refusal (-1, errno and why). */
+static int open_last(struct walk *w, const char *comp, int flags, mode_t mode, int *fdp,
+		     const char **why)
+{
+	int open_flags =
+		(flags & ~O_TRUNC) | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+	bool want_dir = flags & O_DIRECTORY;
+	struct stat st, dst;
+	int fd, lfd, saved, fl;
+
+	*fdp = -1;
+	do
+		fd = openat(w->dirfd, comp, open_flags, mode);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0) {
+		saved = errno;
+		*why = NULL;
+		lfd = openat(w->dirfd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (lfd < 0 || fstat(lfd, &st) < 0) {
+			close_keep_errno(lfd);
+			errno = saved;
+			return -1;
+		}
+		if (S_ISLNK(st.st_mode) && !((flags & O_CREAT) && (flags & O_EXCL))) {
+			int r = walk_follow(w, lfd, &st, "", true, why);
+
+			close_keep_errno(lfd);
+			return r < 0 ? -1 : 1;
+		}
+		close(lfd);
+		if (want_dir && !S_ISDIR(st.st_mode)) {
+			*why = "is not a directory";
+			saved = ENOTDIR;
+		} else if (!want_dir && S_ISDIR(st.st_mode)) {
+			*why = "is a directory";
+			saved = EISDIR;
+		} else if (!want_dir && !S_ISREG(st.st_mode)) {
+			*why = "is not a regular file";
+			saved = EINVAL;
+		}
+		errno = saved;
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || fstat(w->dirfd, &dst) < 0) {
+		*why = NULL;
+		goto fail;
+	}
+	if (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
+		*why = want_dir               ? "is not a directory"
+			: S_ISDIR(st.st_mode) ? "is a directory"
+					      : "is not a regular file";
+		errno = want_dir ? ENOTDIR : S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		goto fail;
+	}
+	if (!want_dir && st.st_nlink > 1 && !dir_trusted(&dst)) {
+		*why = "has other hard links in a directory another user can write";
+		errno = EPERM;
+		goto fail;
+	}
+	if (!(flags & O_NONBLOCK) &&
+	    ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)) {
+		*why = NULL;
+		goto fail;
+	}
+	if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY && st.st_size > 0) {
+		int r;
+
+		do
+			r = ftruncate(fd, 0);
+		while (r < 0 && errno == EINTR);
+		if (r < 0) {
+			*why = NULL;
+			goto fail;
+		}
+	}
+	*fdp = fd;
+	return 0;
+fail:
+	close_keep_errno(fd);
+	return -1;
+}
+
+/* The walk: every component but the last is a directory (made with
+ * dir_mode when mkdirs), the last is opened with flags. */
+static int resolve(const char *path, int flags, mode_t mode, bool mkdirs, mode_t dir_mode,
+		   const char **why)
+{
+	struct walk w;
+	size_t offset = 0;
+	char *comp, *next;
+	int fd = -1, ret = -1;
+
+	if (walk_start(&w, path, why) < 0)
+		goto out;
+	for (;;) {
+		struct stat st;
+		int r;
+
+		if (!walk_next(&w, &comp, &next, &offset)) {
+			/* "/" or a path that ends in a followed link to "/" */
+			comp = ".";
+			next = comp + 1;
+		}
+		if (!*next) {
+			if (mkdirs && mkdirat(w.dirfd, comp, dir_mode) < 0 &&
+			    errno != EEXIST) {
+				*why = NULL;
+				goto out;
+			}
+			r = open_last(&w, comp, flags, mode, &fd, why);
+			if (r < 0)
+				goto out;
+			if (r == 1) {
+				offset = 0;
+				continue;
+			}
+			ret = fd;
+			break;
+		}
+		if (strcmp(comp, ".") == 0)
+			continue;
+		fd = openat(w.dirfd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT && mkdirs) {
+			if (mkdirat(w.dirfd, comp, dir_mode) < 0 && errno != EEXIST) {
+				*why = NULL;
+				goto out;
+			}
+			fd = openat(w.dirfd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			*why = NULL;
+			goto out;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			r = walk_follow(&w, fd, &st, next, false, why);
+			close_keep_errno(fd);
+			fd = -1;
+			if (r < 0)
+				goto out;
+			offset = 0;
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			*why = "has a component that is not a directory";
+			errno = ENOTDIR;
+			goto out;
+		}
+		close(w.dirfd);
+		w.dirfd = fd;
+		fd = -1;
+	}
+out:
+	if (ret < 0)
+		close_keep_errno(fd);
+	close_keep_errno(w.dirfd);
+	return ret;
+}
+
+int path_open_trusted(const char *path, int flags, mode_t mode, const char **why)
+{
+	const char *dummy;
+
+	if (!why)
+		why = &dummy;
+	*why = NULL;
+	return resolve(path, flags, mode, false, 0, why);
+}
+
+int path_mkdir_trusted(const char *path, mode_t mode, const char **why)
+{
+	const char *dummy;
+
+	if (!why)
+		why = &dummy;
+	*why = NULL;
+	return resolve(path, O_RDONLY | O_DIRECTORY, 0, true, mode, why);
+}
+
+int path_parent_trusted(const char *path, bool create, mode_t mode, const char **base,
+			const char **why)
+{
+	char dir[PATH_MAX];
+	const char *slash, *dummy;
+	size_t len;
+
+	if (!why)
+		why = &dummy;
+	*why = NULL;
+	len = strlen(path);
+	if (len >= sizeof(dir)) {
+		*why = "is too long";
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+	slash = strrchr(dir, '/');
+	if (!slash) {
+		*base = path;
+		strcpy(dir, ".");
+	} else {
+		*base = path + (slash - dir) + 1;
+		if (!**base || strcmp(*base, ".") == 0 || strcmp(*base, "..") == 0) {
+			*why = "does not name a file";
+			errno = EINVAL;
+			return -1;
+		}
+		dir[slash == dir ? 1 : slash - dir] = '\0';
+	}
+	if (create)
+		return path_mkdir_trusted(dir, mode, why);
+	return path_open_trusted(dir, O_RDONLY | O_DIRECTORY, 0, why);
+}
