@@ -479,20 +479,32 @@ static int tx_fail(struct boot_tx *tx, const char *path, const char *why)
 	return -1;
 }
 
+/* enable puts a program that runs as root at boot into these directories:
+ * one that another user can write could have it replaced afterwards. */
+static int dir_for_boot(struct boot_tx *tx, int fd, const char *path)
+{
+	const char *why = NULL;
+
+	if (path_dir_check(fd, &why) == 0)
+		return 0;
+	errno = EPERM;
+	return tx_fail(tx, path, why);
+}
+
 /* Opens (with create, makes) a directory of the configuration. A link in it
  * that a non-root user could have made is refused, never followed. */
 static int open_conf_dir(struct boot_tx *tx, const char *path, bool create)
 {
 	const char *why = NULL;
-	int fd = path_open_trusted(path, O_RDONLY | O_DIRECTORY, 0, &why);
+	int fd = create ? path_mkdir_trusted(path, 0755, &why)
+			: path_open_trusted(path, O_RDONLY | O_DIRECTORY, 0, &why);
 
-	if (fd < 0 && errno == ENOENT && create) {
-		if (mkdir_p(path, 0755) < 0)
-			return tx_fail(tx, path, NULL);
-		fd = path_open_trusted(path, O_RDONLY | O_DIRECTORY, 0, &why);
-	}
 	if (fd < 0)
 		return errno == ENOENT && !create ? -1 : tx_fail(tx, path, why);
+	if (create && dir_for_boot(tx, fd, path) < 0) {
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
@@ -537,6 +549,11 @@ static int tx_level(struct boot_tx *tx, int i, bool create)
 	}
 	if (tx->level_fd[i] < 0 && (errno != ENOENT || create)) {
 		tx_fail(tx, path, why);
+		free(path);
+		return -1;
+	}
+	if (create && tx->level_fd[i] >= 0 &&
+	    dir_for_boot(tx, tx->level_fd[i], path) < 0) {
 		free(path);
 		return -1;
 	}
@@ -881,101 +898,4 @@ out:
 	tx_free(&tx);
 	errlist_free(&el);
 	return enabled;
-}
-
-/* Stand-in for the trusted resolver of src/path.c, for a build without it:
- * the same rule, walked by hand. A symlink is followed only when it and the
- * directory holding it are root's and that directory is not writable by
- * group or other; the final component is opened with O_NOFOLLOW. */
-__attribute__((weak)) int path_open_trusted(const char *path, int flags, mode_t mode,
-					    const char **why)
-{
-	char *rest = xstrdup(path), *work = NULL;
-	int dirfd = open(path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	int fd = -1, hops = 0;
-	char *p = rest;
-
-	*why = NULL;
-	while (dirfd >= 0) {
-		char *comp, *slash;
-		struct stat st, dst;
-		int next;
-
-		while (*p == '/')
-			p++;
-		if (!*p) {
-			fd = openat(dirfd, ".", (flags & ~O_CREAT) | O_CLOEXEC);
-			break;
-		}
-		comp = p;
-		slash = strchr(p, '/');
-		p = slash ? slash + 1 : p + strlen(p);
-		if (slash)
-			*slash = '\0';
-		while (*p == '/')
-			p++;
-		next = openat(dirfd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (next < 0 && (!*p && (flags & O_CREAT) && errno == ENOENT))
-			next = -2;
-		if (next == -1)
-			break;
-		if (next >= 0 && fstat(next, &st) == 0 && S_ISLNK(st.st_mode)) {
-			char target[4096];
-			ssize_t r;
-
-			if (fstat(dirfd, &dst) < 0 || st.st_uid != 0 || dst.st_uid != 0 ||
-			    (dst.st_mode & 022) || ++hops > 40) {
-				*why = "is a symbolic link in a directory another user "
-				       "can "
-				       "write";
-				close(next);
-				errno = ELOOP;
-				break;
-			}
-			r = readlinkat(next, "", target, sizeof(target) - 1);
-			close(next);
-			if (r <= 0)
-				break;
-			target[r] = '\0';
-			free(work);
-			work = xasprintf("%s/%s", target, p);
-			free(rest);
-			rest = work;
-			work = NULL;
-			p = rest;
-			if (target[0] == '/') {
-				close(dirfd);
-				dirfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-			}
-			continue;
-		}
-		if (!*p) {
-			if (next >= 0)
-				close(next);
-			fd = openat(dirfd, comp,
-				    flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
-			if (fd >= 0 &&
-			    (fstat(fd, &st) < 0 ||
-			     (flags & O_DIRECTORY ? !S_ISDIR(st.st_mode)
-						  : !S_ISREG(st.st_mode)))) {
-				close(fd);
-				fd = -1;
-				*why = "is not a regular file";
-				errno = EINVAL;
-			} else if (fd >= 0 && !(flags & O_NONBLOCK)) {
-				(void)fcntl(fd, F_SETFL,
-					    fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-			}
-			break;
-		}
-		close(dirfd);
-		dirfd = next;
-	}
-	if (dirfd >= 0) {
-		int saved = errno;
-		close(dirfd);
-		errno = saved;
-	}
-	free(rest);
-	return fd;
 }

@@ -331,7 +331,6 @@ ssize_t read_once(int fd, void *buf, size_t len);
 ssize_t write_full(int fd, const void *buf, size_t len);
 char *read_small_file(const char *path, size_t max, size_t *len);
 int path_open(const char *path, int flags);
-int path_open_trusted(const char *path, int flags, mode_t mode, const char **why);
 bool running_as_root(void);
 void format_duration(double seconds, char *buf, size_t len);
 void describe_wait_status(int status, char *buf, size_t len);
