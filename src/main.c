@@ -12,6 +12,10 @@
 
 #include "svcctl.h"
 
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
 enum {
 	A_ALL = 1, /* accepts --all */
 	A_NONE_IS_ALL = 2, /* no name means every service */
@@ -59,8 +63,8 @@ static void usage(FILE *f)
 		"       svcctl -h | -V\n"
 		"\n"
 		"options:\n"
-		"  -c, --config FILE  global configuration (default "
-		"/etc/svcctl/svcctl.conf)\n"
+		"  -c, --config FILE  global configuration (default " SYSCONFDIR
+		"/svcctl/svcctl.conf)\n"
 		"  -q, --quiet        no normal output; errors still go to stderr\n"
 		"  -v, --verbose      say more\n"
 		"  -a, --all          every service (start, stop, restart, status, "
