@@ -337,26 +337,6 @@ static int script_owned_at(int dirfd, const char *name, char **text, mode_t *mod
 	return 1;
 }
 
-/* Is the file at path one of ours? 1 ours, 0 absent, -1 someone else's
- * (errno EEXIST) or unreadable (errno set). Any size: our own script has no
- * length limit. */
-int initscript_owned(const char *path)
-{
-	const char *slash = strrchr(path, '/'), *why;
-	char *dir = slash ? xasprintf("%.*s", (int)(slash - path + (slash == path)), path)
-			  : xstrdup(".");
-	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc, saved;
-
-	free(dir);
-	if (dirfd < 0)
-		return errno == ENOENT ? 0 : -1;
-	rc = script_owned_at(dirfd, slash ? slash + 1 : path, NULL, NULL, &why);
-	saved = errno;
-	close(dirfd);
-	errno = saved;
-	return rc;
-}
-
 /* Runs a system tool by the absolute path found in the standard PATH, with
  * an environment of that PATH alone: neither the caller's PATH nor anything
  * else of the caller's reaches a program run as root. */

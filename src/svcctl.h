@@ -273,7 +273,6 @@ enum registrar { REG_LINKS, REG_CHKCONFIG, REG_UPDATE_RC_D };
 
 char *initscript_render(const struct service *svc, const char *svcctl_path,
 			const char *config_path);
-int initscript_owned(const char *path);
 int initscript_check_runlevels(const char *levels, const char **why);
 int initscript_check_description(const char *text, const char **why);
 int initscript_validate(const struct service *svc, const char **why);
