@@ -43,9 +43,15 @@ CHECK   = build/check
 
 .PHONY: all FORCE deps deps-check demo demo-stop check lint initscript install uninstall clean bench
 
-# the recipes below read the paths from the environment, quoted: a DESTDIR
-# with a space or a quote in it is just a name
-export DESTDIR PREFIX SBINDIR MANDIR SYSCONFDIR
+# These recipes read the paths from the environment, quoted: a DESTDIR with
+# a space or a quote in it is just a name. Exported only to them, so the
+# tests' own make runs do not inherit them.
+PATH_USERS = $(BUILD)/paths.stamp $(BUILD)/svcctl.conf $(BUILD)/daemon-script.init \
+             install uninstall
+$(PATH_USERS): export DESTDIR := $(DESTDIR)
+$(PATH_USERS): export SBINDIR := $(SBINDIR)
+$(PATH_USERS): export MANDIR := $(MANDIR)
+$(PATH_USERS): export SYSCONFDIR := $(SYSCONFDIR)
 
 all: $(BUILD)/svcctl $(BUILD)/svcctl.conf $(BUILD)/daemon-script.init
 

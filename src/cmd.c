@@ -956,7 +956,7 @@ static bool same_file(const char *path, const struct stat *self)
 static char *script_svcctl(const struct cmdctx *c)
 {
 	struct stat self;
-	const char *argv0 = c->argv0 ? c->argv0 : "";
+	const char *argv0 = c->argv0 ? c->argv0 : "", *search = getenv("PATH");
 	char *found = NULL;
 
 	if (c->script_svcctl)
@@ -965,9 +965,10 @@ static char *script_svcctl(const struct cmdctx *c)
 		return xstrdup("/usr/local/sbin/svcctl");
 	if (strchr(argv0, '/')) {
 		found = absolute(argv0);
-	} else if (*argv0 && getenv("PATH")) {
-		const char *dir = getenv("PATH"), *end;
-		for (; *dir && !found; dir = *end ? end + 1 : end) {
+	} else if (*argv0 && search) {
+		const char *end;
+		for (const char *dir = search; *dir && !found;
+		     dir = *end ? end + 1 : end) {
 			char *cand;
 			end = strchrnul(dir, ':');
 			cand = xasprintf("%.*s/%s", (int)(end - dir), dir, argv0);
