@@ -773,7 +773,11 @@ int initscript_enable(const struct globalconf *gc, const struct service *svc,
 		if (rc < 0)
 			tx_fail(&tx, tx.script, "update-rc.d defaults failed");
 		break;
-	case REG_LINKS: rc = make_links(&tx, svc); break;
+	case REG_LINKS:
+		/* rc_dir is checked as a boot directory even when only rcS.d is used */
+		tx.rc_fd = open_conf_dir(&tx, gc->rc_dir, true);
+		rc = tx.rc_fd < 0 ? -1 : make_links(&tx, svc);
+		break;
 	}
 	if (rc < 0) {
 		if (reg == REG_CHKCONFIG && !owned)

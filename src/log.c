@@ -280,11 +280,12 @@ int log_follow(const char *path, int lines, int fd)
 {
 	struct line_out o = {.fd = fd, .indent = ""};
 	struct stat st, now;
-	off_t pos = 0;
+	off_t pos;
 	int in = open_log(path, &st), saved;
 
 	if (in < 0)
 		return -1;
+	pos = st.st_size;
 	if (lines > 0 && tail_start(in, st.st_size, lines, &pos) < 0)
 		goto fail;
 	for (;;) {
@@ -302,8 +303,11 @@ int log_follow(const char *path, int lines, int fd)
 			if (next >= 0) {
 				struct stat old;
 				if (fstat(in, &old) == 0 &&
-				    copy_lines(&o, in, pos, old.st_size, true, &pos) < 0)
+				    copy_lines(&o, in, pos, old.st_size, true, &pos) <
+					    0) {
+					close(next);
 					goto fail;
+				}
 				close(in);
 				in = next;
 				st = now;
