@@ -41,15 +41,46 @@ HDR     = src/svcctl.h
 BUILD   = build
 CHECK   = build/check
 
-.PHONY: all deps deps-check demo demo-stop check lint initscript install uninstall clean bench
+.PHONY: all FORCE deps deps-check demo demo-stop check lint initscript install uninstall clean bench
 
-all: $(BUILD)/svcctl
+# These recipes read the paths from the environment, quoted: a DESTDIR with
+# a space or a quote in it is just a name. Exported only to them, so the
+# tests' own make runs do not inherit them.
+PATH_USERS = $(BUILD)/paths.stamp $(BUILD)/svcctl.conf $(BUILD)/daemon-script.init \
+             install uninstall
+$(PATH_USERS): export DESTDIR := $(DESTDIR)
+$(PATH_USERS): export SBINDIR := $(SBINDIR)
+$(PATH_USERS): export MANDIR := $(MANDIR)
+$(PATH_USERS): export SYSCONFDIR := $(SYSCONFDIR)
 
-$(BUILD)/svcctl: $(SRC) $(HDR) Makefile
+all: $(BUILD)/svcctl $(BUILD)/svcctl.conf $(BUILD)/daemon-script.init
+
+# The paths compiled in or generated into files; rewritten only when one
+# changes, so SYSCONFDIR given only to make install still rebuilds.
+$(BUILD)/paths.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@printf 'SBINDIR=%s\nSYSCONFDIR=%s\n' "$$SBINDIR" "$$SYSCONFDIR" >$@.new
+	@if cmp -s $@.new $@; then rm -f $@.new; else mv -f $@.new $@; fi
+
+FORCE:
+
+$(BUILD)/svcctl: $(SRC) $(HDR) Makefile $(BUILD)/paths.stamp
 	@mkdir -p $(BUILD)
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $(SRC) $(LDLIBS)
 
-$(CHECK)/svcctl: $(SRC) $(HDR) Makefile
+# what make install copies, made at build time: root need not run svcctl
+# on the build tree
+$(BUILD)/svcctl.conf: etc/svcctl/svcctl.conf $(BUILD)/paths.stamp
+	sed "s|\"/etc/svcctl/services\"|\"$$SYSCONFDIR/svcctl/services\"|" \
+		etc/svcctl/svcctl.conf >$@.tmp
+	mv -f $@.tmp $@
+
+$(BUILD)/daemon-script.init: $(BUILD)/svcctl etc/svcctl/services/daemon-script.ini \
+		tests/gen-initscript $(BUILD)/paths.stamp
+	tests/gen-initscript $(BUILD)/svcctl "$$SBINDIR" "$$SYSCONFDIR" >$@.tmp
+	mv -f $@.tmp $@
+
+$(CHECK)/svcctl: $(SRC) $(HDR) Makefile $(BUILD)/paths.stamp
 	@mkdir -p $(CHECK)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $(SRC) $(LDLIBS)
 
@@ -88,7 +119,7 @@ lint:
 		--std=c11 --inline-suppr --suppress=missingIncludeSystem -Isrc $(SRC)
 	clang-tidy --quiet $(SRC) -- -std=c11 -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 	clang-format --dry-run -Werror $(SRC) $(HDR)
-	shellcheck tests/run tests/demo tests/install-deps tests/gen-initscript .ci/run tests/*.bash
+	shellcheck tests/run tests/demo tests/install-deps tests/gen-initscript tests/install-files .ci/run tests/*.bash
 	# SC2154: bats sets $stderr and $output, the helpers set timing globals
 	shellcheck -S warning -e SC2154 tests/*.bats
 	shellcheck -s sh init.d/daemon-script
@@ -104,20 +135,13 @@ initscript: $(BUILD)/svcctl
 	mv init.d/daemon-script.tmp init.d/daemon-script
 	chmod 0755 init.d/daemon-script
 
-install: $(BUILD)/svcctl
-	install -D -m 0755 $(BUILD)/svcctl $(DESTDIR)$(SBINDIR)/svcctl
-	install -D -m 0644 docs/svcctl.8 $(DESTDIR)$(MANDIR)/man8/svcctl.8
-	sed 's|"/etc/svcctl/services"|"$(SYSCONFDIR)/svcctl/services"|' \
-		etc/svcctl/svcctl.conf > $(BUILD)/svcctl.conf
-	install -D -m 0644 $(BUILD)/svcctl.conf $(DESTDIR)$(SYSCONFDIR)/svcctl/svcctl.conf
-	install -D -m 0644 etc/svcctl/services/daemon-script.ini \
-		$(DESTDIR)$(SYSCONFDIR)/svcctl/services/daemon-script.ini
-	tests/gen-initscript $(BUILD)/svcctl $(SBINDIR) $(SYSCONFDIR) > $(BUILD)/daemon-script.init
-	install -D -m 0755 $(BUILD)/daemon-script.init $(DESTDIR)$(SYSCONFDIR)/init.d/daemon-script
+# config installed only where absent (else as FILE.new), a foreign init
+# script never replaced, everything staged before anything is moved in
+install: all
+	tests/install-files install $(BUILD)
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/svcctl $(DESTDIR)$(MANDIR)/man8/svcctl.8 \
-		$(DESTDIR)$(SYSCONFDIR)/init.d/daemon-script
+	tests/install-files uninstall $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

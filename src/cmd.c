@@ -924,7 +924,8 @@ int cmd_logs(struct cmdctx *c, const char *name)
 		int fd = path_open_trusted(log, O_RDONLY, 0, &why);
 
 		if (fd < 0 && errno != ENOENT) {
-			rc = errno_exit(errno);
+			/* logs has two outcomes (DESIGN 2): printed, or not */
+			rc = EXIT_FAILED;
 			msg_error(name, "log %s: %s", log, why ? why : strerror(errno));
 			service_free(&svc);
 			return rc;
@@ -940,21 +941,15 @@ int cmd_logs(struct cmdctx *c, const char *name)
 		service_free(&svc);
 		return EXIT_FAILED;
 	}
-	if (c->follow) {
-		char n[16];
-		char *path = xstrdup(log);
-		snprintf(n, sizeof(n), "%d", c->lines);
-		service_free(&svc);
-		fflush(NULL);
-		execlp("tail", "tail", "-n", n, "-F", path, (char *)NULL);
-		msg_error(name, "exec tail: %s", strerror(errno));
-		free(path);
-		return EXIT_FAILED;
-	}
 	fflush(stdout);
-	log_tail(log, c->lines, "", STDOUT_FILENO);
+	if ((c->follow ? log_follow(log, c->lines, STDOUT_FILENO)
+		       : log_tail(log, c->lines, "", STDOUT_FILENO)) < 0) {
+		msg_error(name, "%s: %s", log,
+			  errno == EINVAL ? "not a regular file" : strerror(errno));
+		rc = EXIT_FAILED;
+	}
 	service_free(&svc);
-	return EXIT_OK;
+	return rc;
 }
 
 /* Runs fn for every name, up to PARALLEL_JOBS at a time: each service has
@@ -1032,18 +1027,92 @@ int cmd_each(struct cmdctx *c, action_fn fn, const struct strv *names)
 	return rc;
 }
 
+/* path made absolute against the working directory, without resolving
+ * links: the name the administrator used is the stable one. */
+static char *absolute(const char *path)
+{
+	char *cwd;
+	char *abs;
+
+	if (path[0] == '/')
+		return xstrdup(path);
+	cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return NULL;
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
+	abs = xasprintf("%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, path);
+	free(cwd);
+	return abs;
+}
+
+static bool same_file(const char *path, const struct stat *self)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && st.st_dev == self->st_dev &&
+		st.st_ino == self->st_ino;
+}
+
+/* The svcctl a script runs: --script-svcctl, else the path this svcctl was
+ * invoked by (through PATH for a bare name), made absolute but not resolved:
+ * a /usr/sbin/svcctl link outlives the versioned file it points to. Falls
+ * back to the running binary when that path no longer names it. */
+static char *script_svcctl(const struct cmdctx *c)
+{
+	struct stat self;
+	const char *argv0 = c->argv0 ? c->argv0 : "", *search = getenv("PATH");
+	char *found = NULL;
+
+	if (c->script_svcctl)
+		return absolute(c->script_svcctl);
+	if (stat("/proc/self/exe", &self) < 0)
+		return xstrdup("/usr/local/sbin/svcctl");
+	if (strchr(argv0, '/')) {
+		found = absolute(argv0);
+	} else if (*argv0 && search) {
+		const char *end;
+		for (const char *dir = search; *dir && !found;
+		     dir = *end ? end + 1 : end) {
+			char *cand;
+			end = strchrnul(dir, ':');
+			cand = xasprintf("%.*s/%s", (int)(end - dir), dir, argv0);
+			if (cand[0] == '/' && same_file(cand, &self))
+				found = cand;
+			else
+				free(cand);
+		}
+	}
+	if (found && !same_file(found, &self)) {
+		free(found);
+		found = NULL;
+	}
+	return found ? found : realpath("/proc/self/exe", NULL);
+}
+
 static char *render_for(struct cmdctx *c, const struct service *svc)
 {
-	char *self = c->script_svcctl ? xstrdup(c->script_svcctl)
-				      : realpath("/proc/self/exe", NULL);
-	char *text;
+	char *self = script_svcctl(c), *config = NULL;
+	char *text = NULL;
 
-	if (!self)
-		self = xstrdup("/usr/local/sbin/svcctl");
-	text = initscript_render(svc, self,
-				 c->script_config ? c->script_config : c->gc.path);
+	if (c->script_config)
+		config = absolute(c->script_config);
+	if (self && (config || !c->script_config))
+		text = initscript_render(svc, self, config ? config : c->gc.path);
 	free(self);
+	free(config);
 	return text;
+}
+
+/* The header rules (the one validator) as the user sees them: exit 6. */
+static int check_headers(const struct service *svc)
+{
+	const char *why;
+
+	if (initscript_validate(svc, &why) == 0)
+		return 0;
+	msg_error(svc->name, "%s: [install]/description: %s", svc->ini_path, why);
+	return EXIT_NOTCONFIGURED;
 }
 
 int cmd_initscript(struct cmdctx *c, const char *name)
@@ -1054,6 +1123,11 @@ int cmd_initscript(struct cmdctx *c, const char *name)
 
 	if (rc)
 		return rc;
+	rc = check_headers(&svc);
+	if (rc) {
+		service_free(&svc);
+		return rc;
+	}
 	text = render_for(c, &svc);
 	service_free(&svc);
 	if (!text) {
@@ -1062,25 +1136,38 @@ int cmd_initscript(struct cmdctx *c, const char *name)
 	}
 	fputs(text, stdout);
 	free(text);
-	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAILED;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		msg_error(name, "standard output: %s", strerror(errno));
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
+static int report(const char *name, struct errlist *el, int err)
+{
+	for (size_t i = 0; i < el->msgs.n; i++)
+		msg_error(name, "%s", el->msgs.v[i]);
+	errlist_free(el);
+	return err == ELOOP ? EXIT_PERM : errno_exit(err);
 }
 
 int cmd_enable(struct cmdctx *c, const char *name)
 {
 	struct service svc;
-	const char *why;
+	struct errlist el = {0};
 	char *text;
 	int rc = load(c, name, &svc, EXIT_NOTCONFIGURED);
 
 	if (rc)
 		return rc;
-	text = render_for(c, &svc);
-	if (!text || initscript_enable(&c->gc, &svc, text, &why) < 0) {
-		int saved = errno;
-		msg_error(name, "%s/%s: %s", c->gc.initd_dir, name,
-			  text ? why : strerror(saved));
-		rc = errno_exit(saved);
-	} else {
+	rc = check_headers(&svc);
+	text = rc ? NULL : render_for(c, &svc);
+	if (!rc && !text) {
+		msg_error(name, "cannot render the init script: %s", strerror(errno));
+		rc = EXIT_FAILED;
+	} else if (!rc && initscript_enable(&c->gc, &svc, text, &el) < 0) {
+		rc = report(name, &el, errno);
+	} else if (!rc) {
 		msg_info("%s: enabled (%s/%s, runlevels %s)\n", name, c->gc.initd_dir,
 			 name, svc.runlevels);
 	}
@@ -1091,13 +1178,10 @@ int cmd_enable(struct cmdctx *c, const char *name)
 
 int cmd_disable(struct cmdctx *c, const char *name)
 {
-	const char *why;
+	struct errlist el = {0};
 
-	if (initscript_disable(&c->gc, name, &why) < 0) {
-		int saved = errno;
-		msg_error(name, "%s/%s: %s", c->gc.initd_dir, name, why);
-		return errno_exit(saved);
-	}
+	if (initscript_disable(&c->gc, name, &el) < 0)
+		return report(name, &el, errno);
 	msg_info("%s: disabled\n", name);
 	return EXIT_OK;
 }

@@ -13,6 +13,10 @@
 
 #include "svcctl.h"
 
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
 enum {
 	A_ALL = 1, /* accepts --all */
 	A_NONE_IS_ALL = 2, /* no name means every service */
@@ -60,8 +64,8 @@ static void usage(FILE *f)
 		"       svcctl -h | -V\n"
 		"\n"
 		"options:\n"
-		"  -c, --config FILE  global configuration (default "
-		"/etc/svcctl/svcctl.conf)\n"
+		"  -c, --config FILE  global configuration (default " SYSCONFDIR
+		"/svcctl/svcctl.conf)\n"
 		"  -q, --quiet        no normal output; errors still go to stderr\n"
 		"  -v, --verbose      say more\n"
 		"  -a, --all          every service (start, stop, restart, status, "
@@ -134,6 +138,7 @@ int main(int argc, char **argv)
 	long n;
 
 	sanitize_process();
+	c.argv0 = argv[0];
 	while ((opt = getopt_long(argc, argv, "c:qvhVan:f", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': config = optarg; break;

@@ -482,6 +482,8 @@ static int set_service_key(struct service *svc, const struct entry *e, const cha
 	const char *why;
 
 	if (strcmp(k, "description") == 0) {
+		if (initscript_check_description(v, &why) < 0)
+			return BAD("description %s", why);
 		free(svc->description);
 		svc->description = xstrdup(v);
 	} else if (strcmp(k, "exec") == 0) {
@@ -618,10 +620,11 @@ static int set_install_key(struct service *svc, const struct entry *e, const cha
 			   struct errlist *el)
 {
 	const char *k = e->key, *v = e->value;
+	const char *why;
 
 	if (strcmp(k, "runlevels") == 0) {
-		if (!*v || strspn(v, "0123456S") != strlen(v))
-			return BAD("runlevels must be digits 0-6 (and S), not '%s'", v);
+		if (initscript_check_runlevels(v, &why) < 0)
+			return BAD("runlevels '%s': %s", v, why);
 		free(svc->runlevels);
 		svc->runlevels = xstrdup(v);
 	} else if (strcmp(k, "start_priority") == 0) {
@@ -783,8 +786,10 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 			    "%s: type = forking needs pidfile = (the file the program "
 			    "writes)",
 			    file);
-	if (!svc->description)
+	if (!svc->description || !*svc->description) { /* chkconfig needs one */
+		free(svc->description);
 		svc->description = xstrdup(name);
+	}
 	/* the parsers reject NaN, negatives and values above SECONDS_MAX; this
 	 * holds whatever path a value came by (svcctl.conf defaults included) */
 	svc->ready_seconds = seconds_sane(svc->ready_seconds);

@@ -287,11 +287,13 @@ enum registrar { REG_LINKS, REG_CHKCONFIG, REG_UPDATE_RC_D };
 
 char *initscript_render(const struct service *svc, const char *svcctl_path,
 			const char *config_path);
-int initscript_owned(const char *path);
+int initscript_check_runlevels(const char *levels, const char **why);
+int initscript_check_description(const char *text, const char **why);
+int initscript_validate(const struct service *svc, const char **why);
 enum registrar initscript_registrar(const struct globalconf *gc);
 int initscript_enable(const struct globalconf *gc, const struct service *svc,
-		      const char *text, const char **why);
-int initscript_disable(const struct globalconf *gc, const char *name, const char **why);
+		      const char *text, struct errlist *el);
+int initscript_disable(const struct globalconf *gc, const char *name, struct errlist *el);
 bool initscript_is_enabled(const struct globalconf *gc, const char *name);
 
 /* actions (cmd.c): each returns the exit code */
@@ -305,6 +307,7 @@ struct cmdctx {
 	int defer_fd; /* stop: write group_left records here instead of sweeping */
 	const char *script_svcctl; /* initscript: svcctl path to embed */
 	const char *script_config; /* initscript: config path to embed */
+	const char *argv0; /* how svcctl was invoked, for the script */
 };
 
 typedef int (*action_fn)(struct cmdctx *c, const char *name);
@@ -361,6 +364,7 @@ void msg_warn(const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_tail(const char *path, int lines, const char *indent, int fd);
+int log_tail(const char *path, int lines, const char *indent, int fd);
+int log_follow(const char *path, int lines, int fd);
 
 #endif

@@ -265,7 +265,8 @@ gen_script() {
 
 @test "make install puts svcctl, config and init script in DESTDIR with installed paths" {
 	dest=$BATS_TEST_TMPDIR/dest
-	run make -C "$TOP" --no-print-directory install DESTDIR="$dest" PREFIX=/opt/sv SYSCONFDIR=/opt/etc
+	run make -C "$TOP" --no-print-directory install BUILD="$BATS_TEST_TMPDIR/build" \
+		DESTDIR="$dest" PREFIX=/opt/sv SYSCONFDIR=/opt/etc
 	[ "$status" -eq 0 ]
 	[ -x "$dest/opt/sv/sbin/svcctl" ]
 	[ -f "$dest/opt/etc/svcctl/svcctl.conf" ]
