@@ -115,10 +115,17 @@ static int out_bytes(struct line_out *o, const char *p, size_t len)
  * makes a line safe to print belongs here. */
 static int emit_line(struct line_out *o, const char *line, size_t len)
 {
+	/* control bytes made visible, NUL bytes included: a log line never
+	 * drives the terminal and never ends early */
+	char *vis = xcalloc(1, 4 * len + 1);
+	size_t vlen = text_visible(line, len, vis, 4 * len + 1);
+	int rc = 0;
+
 	if (out_bytes(o, o->indent, strlen(o->indent)) < 0 ||
-	    out_bytes(o, line, len) < 0 || out_bytes(o, "\n", 1) < 0)
-		return -1;
-	return 0;
+	    out_bytes(o, vis, vlen) < 0 || out_bytes(o, "\n", 1) < 0)
+		rc = -1;
+	free(vis);
+	return rc;
 }
 
 /* Emits the complete lines of buf[0..len); returns how many bytes were
