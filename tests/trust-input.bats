@@ -237,8 +237,10 @@ cost_ms() {
 }
 
 @test "status text: escape sequences in descriptions and commands never reach the terminal raw" {
-	make_service web "description = evil $(printf '\033[31m') red $(printf '\377') byte" \
-		"exec = $PROGS/exitafter 0 1000 $MARK $(printf '\033]0;x\007')"
+	# a control character in a description is refused by check (it would
+	# break the init script's header), so escapes come in through exec
+	make_service web "description = evil $(printf '\377') byte" \
+		"exec = $PROGS/exitafter 0 1000 $MARK $(printf '\033[31m') $(printf '\033]0;x\007')"
 	bounded "$SVCCTL" -c "$CONF" web start
 	show
 	[ "$status" -eq 0 ]
@@ -247,21 +249,23 @@ cost_ms() {
 	cat -A "$SB/one.out" "$SB/all.out"
 	no_raw_controls "$SB/one.out"
 	no_raw_controls "$SB/all.out"
-	grep -qF 'evil \x1b[31m red \xff byte' "$SB/one.out"
-	grep -qF 'evil \x1b[31m red \xff byte' "$SB/all.out"
+	grep -qF 'evil \xff byte' "$SB/one.out"
+	grep -qF 'evil \xff byte' "$SB/all.out"
+	grep -qF '\x1b[31m' "$SB/one.out"
 	grep -qF '\x1b]0;x\x07' "$SB/one.out"
 }
 
 @test "status --json: invalid UTF-8 and control bytes come out as valid UTF-8 JSON" {
-	make_service web "description = bad $(printf '\377\300\200') utf8 $(printf '\033')[1m ok é" "exec = /bin/true"
+	make_service web "description = bad $(printf '\377\300\200') utf8 ok é" "exec = /bin/true"
 	make_service "$(printf 'we\001rd')" "exec = /bin/true"
 	bounded "$SVCCTL" -c "$CONF" status --json web
 	show
 	valid_json_utf8 "$output"
-	[[ "$output" == *'"description":"bad \ufffd\ufffd\ufffd utf8 \u001b[1m ok é"'* ]]
+	[[ "$output" == *'"description":"bad \ufffd\ufffd\ufffd utf8 ok é"'* ]]
 	bounded "$SVCCTL" -c "$CONF" status --json
 	show
 	valid_json_utf8 "$output"
+	[[ "$output" == *'we\u0001rd'* ]]
 }
 
 @test "[service] junk: a bad section header with FILE:LINE" {
