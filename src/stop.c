@@ -133,30 +133,46 @@ static void members_close(struct member *m, size_t n)
 			close(m[i].fd);
 }
 
-/* Sends sig to every member of g but except; how many got it. */
-size_t group_signal(const struct group_id *g, pid_t except, int sig)
+/* Sends sig, then (when not 0) then, to every member of g but except, in
+ * one pass over /proc; how many got sig. */
+size_t group_signal(const struct group_id *g, pid_t except, int sig, int then)
 {
 	struct group_left gl = {*g, 0};
 	struct member *m = xcalloc(GROUP_MAX, sizeof(*m));
 	size_t n = scan_members(&gl, 1, except, m, GROUP_MAX), sent = 0;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (member_signal(&m[i], sig) == 0)
 			sent++;
+		if (then)
+			(void)member_signal(&m[i], then);
+	}
 	members_close(m, n);
 	free(m);
 	return sent;
 }
 
-int signal_process(pid_t pid, int pidfd, int sig, const struct group_id *group)
+/* sig to the verified pid (through its pidfd when there is one), then to
+ * the rest of its group; a stopped process would never act on TERM, so
+ * with cont each also gets SIGCONT. */
+static int signal_all(pid_t pid, int pidfd, int sig, bool cont,
+		      const struct group_id *group)
 {
 	int rc = pidfd >= 0 ? proc_pidfd_signal(pidfd, sig) : kill(pid, sig);
 	int saved = errno;
 
+	if (cont)
+		(void)(pidfd >= 0 ? proc_pidfd_signal(pidfd, SIGCONT)
+				  : kill(pid, SIGCONT));
 	if (group && group->pgid > 0)
-		(void)group_signal(group, pid, sig);
+		(void)group_signal(group, pid, sig, cont ? SIGCONT : 0);
 	errno = saved;
 	return rc;
+}
+
+int signal_process(pid_t pid, int pidfd, int sig, const struct group_id *group)
+{
+	return signal_all(pid, pidfd, sig, false, group);
 }
 
 #define SWEEP_PASSES 4
@@ -222,9 +238,7 @@ int group_end(const struct group_id *g, int sig, double timeout, enum stop_resul
 	size_t killed, stuck;
 
 	*res = STOP_DONE;
-	(void)group_signal(g, 0, sig);
-	if (sig != SIGKILL && sig != SIGCONT)
-		(void)group_signal(g, 0, SIGCONT);
+	(void)group_signal(g, 0, sig, sig != SIGKILL && sig != SIGCONT ? SIGCONT : 0);
 	sweep(&rest, 1, &killed, &stuck);
 	if (killed && sig != SIGKILL)
 		*res = STOP_KILLED;
@@ -247,11 +261,9 @@ int stop_process(pid_t pid, int pidfd, int sig, double timeout,
 	*res = STOP_DONE;
 	if (group)
 		rest.group = *group;
-	if (signal_process(pid, pidfd, sig, group) < 0 && errno != ESRCH)
+	if (signal_all(pid, pidfd, sig, sig != SIGKILL && sig != SIGCONT, group) < 0 &&
+	    errno != ESRCH)
 		return -1;
-	/* a stopped process would never act on TERM */
-	if (sig != SIGKILL && sig != SIGCONT)
-		(void)signal_process(pid, pidfd, SIGCONT, group);
 	if (!wait_exit(pidfd, pid, deadline)) {
 		*res = STOP_KILLED;
 		(void)signal_process(pid, pidfd, SIGKILL, group);

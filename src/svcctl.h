@@ -282,7 +282,7 @@ int stop_process(pid_t pid, int pidfd, int sig, double timeout,
 		 enum stop_result *res);
 void stop_groups_rest(struct group_left *groups, size_t n);
 int signal_process(pid_t pid, int pidfd, int sig, const struct group_id *group);
-size_t group_signal(const struct group_id *g, pid_t except, int sig);
+size_t group_signal(const struct group_id *g, pid_t except, int sig, int then);
 int group_end(const struct group_id *g, int sig, double timeout, enum stop_result *res);
 
 /* init scripts and boot registration (initscript.c) */
