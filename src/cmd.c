@@ -147,16 +147,28 @@ struct started {
 	const char *failed_file; /* the run_dir file that could not be written */
 };
 
-/* Called as soon as exec succeeded: the state first, then the pidfile, so a
- * pidfile of ours always has the state that vouches for it. */
-static int record_start(pid_t pid, void *arg)
+/* Called when the program forked, before it runs anything: the state file
+ * names it, its group and its session from then on, so a svcctl killed now
+ * leaves nothing untracked. Then, once exec succeeded, the pidfile. */
+static int record_start(enum spawn_phase phase, pid_t pid, pid_t sid, void *arg)
 {
 	struct started *s = arg;
 	struct state st = {0};
 
+	if (phase == SPAWN_EXECED) {
+		if (pidfile_write(s->svc->pidfile, pid) < 0) {
+			s->failed_file = s->svc->pidfile;
+			return -1;
+		}
+		return 0;
+	}
 	st.pid = pid;
-	if (proc_starttime(pid, &st.starttime) < 0)
-		return 0; /* already gone and reaped: the middle reports the death */
+	st.pgid = pid;
+	st.sid = sid;
+	if (proc_starttime(pid, &st.starttime) < 0) {
+		s->failed_file = s->svc->state_path;
+		return -1;
+	}
 	(void)proc_boot_id(st.boot_id, sizeof(st.boot_id));
 	st.started_at = now_wall();
 	snprintf(st.exec, sizeof(st.exec), "%s", s->path);
@@ -165,14 +177,24 @@ static int record_start(pid_t pid, void *arg)
 		s->failed_file = s->svc->state_path;
 		return -1;
 	}
-	if (pidfile_write(s->svc->pidfile, pid) < 0) {
-		int saved = errno;
-		s->failed_file = s->svc->pidfile;
-		(void)pidfile_remove(s->svc->state_path);
-		errno = saved;
-		return -1;
-	}
 	return 0;
+}
+
+/* "123 (sleep), 456 (sh)" for the leftovers identify() found */
+static void format_leftovers(const struct identity *id, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < id->nleft && i < IDENT_LEFT_MAX && used < len; i++) {
+		int n = snprintf(buf + used, len - used, "%s%d (%s)", i ? ", " : "",
+				 (int)id->left[i].pid, id->left[i].comm);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	if (id->nleft > IDENT_LEFT_MAX && used < len)
+		snprintf(buf + used, len - used, ", ...");
 }
 
 static int prepare_ids(const struct service *svc, struct spawn_plan *plan, int *ngroups)
@@ -254,6 +276,12 @@ static int start_locked(struct cmdctx *c, struct service *svc)
 	identify(svc, &id);
 	switch (id.ident) {
 	case IDENT_RUNNING:
+		if (id.pidfile_missing && pidfile_write(svc->pidfile, id.pid) < 0)
+			msg_warn(svc->name, "cannot restore %s: %s", svc->pidfile,
+				 strerror(errno));
+		else if (id.pidfile_missing)
+			msg_verbose("%s: restored the pidfile %s", svc->name,
+				    svc->pidfile);
 		msg_info("%s: already running (pid %d)\n", svc->name, (int)id.pid);
 		return EXIT_OK;
 	case IDENT_UNTRUSTED:
@@ -261,6 +289,17 @@ static int start_locked(struct cmdctx *c, struct service *svc)
 			  "refusing to start: %s: %s; remove it if %s is not running",
 			  svc->pidfile, id.why, svc->name);
 		return EXIT_FAILED;
+	case IDENT_LEFTOVER: {
+		char list[256];
+
+		format_leftovers(&id, list, sizeof(list));
+		msg_error(svc->name,
+			  "refusing to start: %zu process%s of the last run still "
+			  "run%s in its process group: %s; 'restart' ends them",
+			  id.nleft, id.nleft == 1 ? "" : "es", id.nleft == 1 ? "s" : "",
+			  list);
+		return EXIT_FAILED;
+	}
 	case IDENT_DEAD:
 	case IDENT_STALE:
 		msg_verbose("%s: removing stale pidfile (%s)", svc->name, id.why);
@@ -343,7 +382,7 @@ out:
 static int stop_locked(struct cmdctx *c, struct service *svc, bool *was_running)
 {
 	struct identity id;
-	struct group_left rest = {0, 0};
+	struct group_left rest = {{0, 0, 0}, 0};
 	enum stop_result res;
 	int pidfd;
 
@@ -353,7 +392,23 @@ static int stop_locked(struct cmdctx *c, struct service *svc, bool *was_running)
 		return EXIT_FAILED;
 	}
 	if (id.ident == IDENT_NONE) {
+		(void)pidfile_remove(svc->state_path);
 		msg_info("%s: not running\n", svc->name);
+		return EXIT_OK;
+	}
+	if (id.ident == IDENT_LEFTOVER) {
+		/* the program is gone; its group is ended on the stop schedule */
+		if (group_end(&id.group, svc->stop_signal, svc->stop_timeout, &res) ==
+			    0 &&
+		    res == STOP_STUCK) {
+			msg_error(svc->name,
+				  "processes of its group are still alive "
+				  "after SIGKILL");
+			return EXIT_FAILED;
+		}
+		forget_pid(svc);
+		msg_info("%s: stopped %zu leftover process%s of its group\n", svc->name,
+			 id.nleft, id.nleft == 1 ? "" : "es");
 		return EXIT_OK;
 	}
 	if (id.ident != IDENT_RUNNING) {
@@ -377,8 +432,8 @@ static int stop_locked(struct cmdctx *c, struct service *svc, bool *was_running)
 	}
 	*was_running = true;
 	if (stop_process(id.pid, pidfd, svc->stop_signal, svc->stop_timeout,
-			 svc->kill_mode == KILL_GROUP, c->defer_fd >= 0 ? &rest : NULL,
-			 &res) < 0) {
+			 svc->kill_mode == KILL_GROUP ? &id.group : NULL,
+			 c->defer_fd >= 0 ? &rest : NULL, &res) < 0) {
 		msg_error(svc->name, "kill %d: %s", (int)id.pid, strerror(errno));
 		if (pidfd >= 0)
 			close(pidfd);
@@ -386,7 +441,7 @@ static int stop_locked(struct cmdctx *c, struct service *svc, bool *was_running)
 	}
 	if (pidfd >= 0)
 		close(pidfd);
-	if (c->defer_fd >= 0 && rest.pgid > 0)
+	if (c->defer_fd >= 0 && rest.group.pgid > 0)
 		(void)write_full(c->defer_fd, &rest, sizeof(rest));
 	if (res == STOP_STUCK) {
 		msg_error(svc->name, "pid %d is still alive after SIGKILL", (int)id.pid);
@@ -481,7 +536,7 @@ static int reload_loaded(struct service *svc)
 		msg_error(svc->name, "not running");
 		return EXIT_NOTRUNNING;
 	}
-	if (signal_process(id.pid, pidfd, svc->reload_signal, false) < 0) {
+	if (signal_process(id.pid, pidfd, svc->reload_signal, NULL) < 0) {
 		int saved = errno;
 		if (pidfd >= 0)
 			close(pidfd);
@@ -531,7 +586,8 @@ static const char *state_word(enum ident ident)
 {
 	switch (ident) {
 	case IDENT_RUNNING: return "running";
-	case IDENT_DEAD: return "dead";
+	case IDENT_DEAD:
+	case IDENT_LEFTOVER: return "dead";
 	case IDENT_STALE: return "stale";
 	case IDENT_UNTRUSTED: return "unknown";
 	case IDENT_NONE: break;
@@ -544,6 +600,7 @@ static int status_code(enum ident ident)
 	switch (ident) {
 	case IDENT_RUNNING: return STATUS_RUNNING;
 	case IDENT_DEAD:
+	case IDENT_LEFTOVER:
 	case IDENT_STALE: return STATUS_DEAD_PIDFILE;
 	case IDENT_UNTRUSTED: return STATUS_UNKNOWN;
 	case IDENT_NONE: break;
@@ -638,6 +695,7 @@ static void print_json(const struct service *svc, const struct identity *id,
 	printf(",\"verified\":%s", id->ident == IDENT_RUNNING ? "true" : "false");
 	fputs(",\"verified_by\":", stdout);
 	json_string(stdout, id->ident == IDENT_RUNNING ? id->how : id->why);
+	printf(",\"leftovers\":%zu", id->nleft);
 	printf(",\"restarts\":%d", id->have_state ? id->st.restarts : 0);
 	fputs(",\"last_exit\":", stdout);
 	json_string(stdout,
@@ -683,6 +741,21 @@ static void print_block(const struct service *svc, const struct identity *id,
 		printf("    State: not running\n");
 		printf("  Command: %s\n", cmd);
 		break;
+	case IDENT_LEFTOVER: {
+		char list[256];
+
+		char *vis;
+
+		format_leftovers(id, list, sizeof(list));
+		vis = text_visible_dup(list); /* process names are anyone's */
+		printf("    State: dead: pid %d is gone, %zu process%s of its group "
+		       "still run%s: %s\n",
+		       (int)id->pid, id->nleft, id->nleft == 1 ? "" : "es",
+		       id->nleft == 1 ? "s" : "", vis);
+		free(vis);
+		printf("  Command: %s\n", cmd);
+		break;
+	}
 	default:
 		printf("    State: %s: pid %d: %s\n",
 		       id->ident == IDENT_DEAD            ? "dead, pidfile remains"
@@ -735,7 +808,11 @@ int cmd_status(struct cmdctx *c, const char *name)
 			char *why = text_visible_dup(id.why);
 			printf("%s status is unknown: %s\n", name, why);
 			free(why);
-		} else
+		} else if (id.ident == IDENT_LEFTOVER)
+			printf("%s is dead but %zu process%s of its group still run%s\n",
+			       name, id.nleft, id.nleft == 1 ? "" : "es",
+			       id.nleft == 1 ? "s" : "");
+		else
 			printf("%s is dead but pid file exists\n", name);
 	} else if (verbosity > 0) {
 		gather(&id, &f, true);

@@ -1,4 +1,8 @@
-/* Identity: is the PID in the pidfile this service, and how do we know? */
+/* Identity: what is the service, and how do we know?
+ *
+ * The state file (root's, in run_dir) is the authority. The pidfile is a
+ * copy for other tools, in a place the service's user may be able to write:
+ * it can confirm the state file, never overrule it. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
@@ -7,52 +11,100 @@
 
 #include "svcctl.h"
 
-/* Decides what the pidfile names. A PID is the service only if the process
- * is alive (zombies are dead) and its start time and boot id match the state
- * file; without a state file, /proc/PID/exe must be the configured program. */
+/* The leader is gone: are members of its group still running? They are what
+ * is left of the service (a child it forked before it died). */
+static void find_leftovers(struct identity *id)
+{
+	size_t total = 0;
+
+	if (proc_group_members(&id->group, id->st.pid, id->left, IDENT_LEFT_MAX,
+			       &total) == 0 &&
+	    total > 0) {
+		id->nleft = total;
+		id->ident = IDENT_LEFTOVER;
+		id->why = "the program is gone, processes of its group still run";
+	}
+}
+
+/* Judges the PID the state file names (the pidfile, when there is one,
+ * named the same). */
+static void identify_by_state(struct identity *id, enum proc_state ps)
+{
+	char boot_id[40];
+
+	id->have_state = true;
+	id->group.pgid = id->st.pgid;
+	id->group.sid = id->st.sid;
+	id->group.since = id->st.starttime;
+	if (proc_boot_id(boot_id, sizeof(boot_id)) == 0 &&
+	    strcmp(boot_id, id->st.boot_id) != 0) {
+		id->ident = IDENT_DEAD;
+		id->why = "pidfile is from an earlier boot";
+		return;
+	}
+	if (ps == PROC_ALIVE && id->pi.starttime != id->st.starttime) {
+		/* the PID was free again, so its group had emptied too */
+		id->ident = IDENT_STALE;
+		id->why = "the PID now belongs to another process (start time "
+			  "differs)";
+		return;
+	}
+	if (ps != PROC_ALIVE) {
+		id->ident = IDENT_DEAD;
+		id->why = ps == PROC_ZOMBIE ? "process is a zombie" : "process is gone";
+		find_leftovers(id);
+		return;
+	}
+	id->ident = IDENT_RUNNING;
+	id->how = id->pidfile_missing ? "start time and boot id match (pidfile missing)"
+				      : "start time and boot id match";
+}
+
+/* Decides what the service is. A PID is the service only if the process is
+ * alive (zombies are dead) and its start time and boot id match the state
+ * file. A pidfile naming another PID than the state file is untrusted; a
+ * missing pidfile does not make a recorded live process forgotten. Only a
+ * pidfile without any state file (a foreign writer) is matched against the
+ * configured program through /proc/PID/exe. */
 int identify(const struct service *svc, struct identity *id)
 {
 	const char *why = NULL;
-	char boot_id[40];
 	enum proc_state ps;
 	pid_t pid;
 	uid_t owner = svc->set_user ? svc->uid : getuid();
+	bool have_state;
 
 	memset(id, 0, sizeof(*id));
+	have_state = state_read(svc->state_path, &id->st) == 0;
 	if (pidfile_read(svc->pidfile, owner, &pid, &why) < 0) {
-		if (errno == ENOENT) {
+		if (errno != ENOENT) {
+			id->ident = IDENT_UNTRUSTED;
+			id->why = why ? why : strerror(errno);
+			return errno == EACCES ? -1 : 0;
+		}
+		if (!have_state) {
 			id->ident = IDENT_NONE;
 			return 0;
 		}
+		id->pidfile_missing = true;
+		pid = id->st.pid;
+	} else if (have_state && id->st.pid != pid) {
+		id->pid = pid;
+		id->have_state = true;
 		id->ident = IDENT_UNTRUSTED;
-		id->why = why ? why : strerror(errno);
-		return errno == EACCES ? -1 : 0;
+		id->why = "the pidfile names another PID than the state file";
+		return 0;
 	}
 	id->pid = pid;
 	id->have_pi = proc_stat(pid, &id->pi) == 0;
 	ps = id->have_pi ? proc_state_of(&id->pi) : PROC_GONE;
-	if (state_read(svc->state_path, &id->st) == 0 && id->st.pid == pid) {
-		id->have_state = true;
-		if (proc_boot_id(boot_id, sizeof(boot_id)) == 0 &&
-		    strcmp(boot_id, id->st.boot_id) != 0) {
-			id->ident = IDENT_DEAD;
-			id->why = "pidfile is from an earlier boot";
-			return 0;
-		}
-		if (ps != PROC_ALIVE) {
-			id->ident = IDENT_DEAD;
-			id->why = ps == PROC_ZOMBIE ? "process is a zombie"
-						    : "process is gone";
-			return 0;
-		}
-		if (id->pi.starttime != id->st.starttime) {
-			id->ident = IDENT_STALE;
-			id->why = "the PID now belongs to another process (start time "
-				  "differs)";
-			return 0;
-		}
-		id->ident = IDENT_RUNNING;
-		id->how = "start time and boot id match";
+	if (have_state) {
+		identify_by_state(id, ps);
+		/* the program is gone and the pidfile too: a stopped service
+		 * with a state file left over, nothing that runs */
+		if (id->pidfile_missing && id->ident != IDENT_RUNNING &&
+		    id->ident != IDENT_LEFTOVER)
+			id->ident = IDENT_NONE;
 		return 0;
 	}
 	if (ps != PROC_ALIVE) {
@@ -75,6 +127,10 @@ int identify(const struct service *svc, struct identity *id)
 	}
 	id->ident = IDENT_RUNNING;
 	id->how = "executable matches";
+	/* nothing recorded the group: the one it leads, if it leads one */
+	id->group.pgid = pid;
+	id->group.sid = id->pi.sid;
+	id->group.since = id->pi.starttime;
 	return 0;
 }
 

@@ -239,10 +239,12 @@ int pidfile_remove(const char *path)
 int state_format(const struct state *st, char *buf, size_t len)
 {
 	int n = snprintf(buf, len,
-			 "pid=%d\nstarttime=%llu\nboot_id=%s\nmonitor_pid=%d\n"
-			 "started_at=%lld\nrestarts=%d\nlast_exit=%s\nexec=%s\n",
-			 (int)st->pid, st->starttime, st->boot_id, (int)st->monitor_pid,
-			 st->started_at, st->restarts, st->last_exit, st->exec);
+			 "pid=%d\nstarttime=%llu\nboot_id=%s\npgid=%d\nsid=%d\n"
+			 "monitor_pid=%d\nstarted_at=%lld\nrestarts=%d\nlast_exit=%s\n"
+			 "exec=%s\n",
+			 (int)st->pid, st->starttime, st->boot_id, (int)st->pgid,
+			 (int)st->sid, (int)st->monitor_pid, st->started_at, st->restarts,
+			 st->last_exit, st->exec);
 	if (n < 0 || (size_t)n >= len) {
 		errno = ENAMETOOLONG;
 		return -1;
@@ -266,7 +268,9 @@ static void copy_field(char *dst, size_t len, const char *src)
 }
 
 /* KEY=VALUE lines; unknown keys are skipped so that an older svcctl can read
- * a newer one's state. pid, starttime and boot_id are required. */
+ * a newer one's state. pid, starttime and boot_id are required; a state
+ * without pgid (an older svcctl's) means the program led its own group, and
+ * without sid, that the session is not checked. */
 int state_parse(const char *text, struct state *st)
 {
 	char *copy = xstrdup(text), *save = NULL, *line;
@@ -297,6 +301,12 @@ int state_parse(const char *text, struct state *st)
 			bad = !*v;
 			copy_field(st->boot_id, sizeof(st->boot_id), v);
 			seen |= 4;
+		} else if (strcmp(line, "pgid") == 0) {
+			bad = parse_int(v, 1, 0x3fffffff, &n) < 0;
+			st->pgid = (pid_t)n;
+		} else if (strcmp(line, "sid") == 0) {
+			bad = parse_int(v, 0, 0x3fffffff, &n) < 0;
+			st->sid = (pid_t)n;
 		} else if (strcmp(line, "monitor_pid") == 0) {
 			bad = parse_int(v, 0, 0x3fffffff, &n) < 0;
 			st->monitor_pid = (pid_t)n;
@@ -316,6 +326,8 @@ int state_parse(const char *text, struct state *st)
 		errno = EINVAL;
 		return -1;
 	}
+	if (!st->pgid)
+		st->pgid = st->pid;
 	return 0;
 }
 

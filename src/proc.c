@@ -1,6 +1,7 @@
 /* Facts about processes from /proc: liveness (a zombie is dead), start time,
  * executable, memory, process group members, and pidfds. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,6 +15,9 @@
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
 #endif
 
 /* /proc, opened once: status of every service reads a stat file each. */
@@ -183,6 +187,57 @@ int proc_exe_matches(pid_t pid, const char *path)
 int proc_pidfd_open(pid_t pid)
 {
 	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+int proc_pidfd_signal(int pidfd, int sig)
+{
+	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+/* Is the process pi describes a live member of the service's group? The
+ * process group and session must be the recorded ones and it must have
+ * started no earlier than the leader: a PID number stays allocated while any
+ * process uses it as a group or session ID, so a group whose leader's PID was
+ * recycled had emptied first, and a process started before the leader cannot
+ * be one the service forked. The caller has checked the boot id. */
+bool proc_group_member(const struct group_id *g, const struct proc_info *pi)
+{
+	return g->pgid > 0 && pi->pgid == g->pgid && (g->sid <= 0 || pi->sid == g->sid) &&
+		pi->starttime >= g->since && proc_state_of(pi) == PROC_ALIVE;
+}
+
+/* One pass over /proc: the live members of g except the PID except. Fills
+ * out with up to max of them and counts all of them in total. */
+int proc_group_members(const struct group_id *g, pid_t except, struct group_member *out,
+		       size_t max, size_t *total)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	size_t n = 0;
+
+	*total = 0;
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		struct proc_info pi;
+		long pid;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
+		    parse_int(de->d_name, 1, 0x7fffffff, &pid) < 0 ||
+		    (pid_t)pid == except)
+			continue;
+		if (proc_stat((pid_t)pid, &pi) < 0 || !proc_group_member(g, &pi))
+			continue;
+		if (n < max) {
+			out[n].pid = (pid_t)pid;
+			out[n].starttime = pi.starttime;
+			snprintf(out[n].comm, sizeof(out[n].comm), "%s", pi.comm);
+			n++;
+		}
+		(*total)++;
+	}
+	closedir(d);
+	return 0;
 }
 
 /* Seconds a process that started at starttime (clock ticks after boot) has

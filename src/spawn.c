@@ -7,7 +7,25 @@
  * close-on-exec pipe; EOF on it means exec succeeded. The middle process is
  * the program's parent during the ready window, so it knows the exact exit
  * status of an early death, and reports to svcctl over a second pipe before
- * it exits and leaves the program to init. Nothing stays resident. */
+ * it exits and leaves the program to init. Nothing stays resident.
+ *
+ * A start leaves nothing behind unless it succeeded, even when svcctl is
+ * killed (SIGKILL) at any point of it:
+ *   - the program, once forked, waits before anything else until svcctl has
+ *     recorded its PID, start time, process group and session in the state
+ *     file (SPAWN_FORKED): from then on status, stop and start find it and
+ *     whatever it forks, even if svcctl and the middle process both die;
+ *   - svcctl confirms each step to the middle process over a third pipe
+ *     (recorded; pidfile written). EOF on it before the last confirmation
+ *     means svcctl died or gave up: the middle process kills the program's
+ *     whole group and exits. It leaves the program to init only after both
+ *     the ready window and the confirmation, so an unconfirmed program never
+ *     outlives its start;
+ *   - when the program dies, fails to exec, or the start is abandoned, the
+ *     middle process kills the group with kill(-pgid) before it reaps the
+ *     leader: the unreaped leader keeps the number taken, so the signal
+ *     cannot reach a recycled group. svcctl then ends and waits for what is
+ *     left (group_end), so start returns only when nothing of it runs. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -62,12 +80,18 @@ struct child_error {
 	int err;
 };
 
-enum report_kind { REPORT_FAILED, REPORT_STARTED, REPORT_DIED, REPORT_READY };
+enum report_kind {
+	REPORT_FAILED,
+	REPORT_FORKED,
+	REPORT_STARTED,
+	REPORT_DIED,
+	REPORT_READY
+};
 
 struct report {
 	int kind;
 	int pid;
-	int status;
+	int status; /* FORKED: the session ID */
 	int step;
 	int err;
 	double elapsed;
@@ -108,15 +132,20 @@ static void reset_reserved_signals(void)
 
 /* Runs in the program's process, between fork and exec: only
  * async-signal-safe calls, no allocation, leave with _exit(). */
-static void child_setup(const struct spawn_plan *plan, int errfd)
+static void child_setup(const struct spawn_plan *plan, int errfd, int gofd)
 {
 	const struct service *svc = plan->svc;
 	struct sigaction sa;
 	sigset_t none;
+	char go;
 	int fd;
 
 	if (setpgid(0, 0) < 0)
 		child_fail(errfd, STEP_SETPGID);
+	/* nothing happens before svcctl has recorded this process */
+	if (read_full(gofd, &go, 1) != 1)
+		_exit(127);
+	close(gofd);
 
 	/* dispositions and mask come from whoever ran svcctl; an ignored
 	 * SIGPIPE or SIGCHLD would otherwise leak into the program */
@@ -179,50 +208,93 @@ static void child_setup(const struct spawn_plan *plan, int errfd)
 	child_fail(errfd, STEP_EXEC);
 }
 
-/* Waits up to seconds for the child to exit. Returns 1 and its status when
- * it did, 0 when it is still running at the deadline. */
-static int wait_child(pid_t pid, double seconds, int *status)
+/* Ends the program's group and reaps the leader, in that order: while the
+ * leader is an unreaped child of ours its PID, and so the group's number,
+ * cannot be reused. Returns the leader's wait status. */
+static int end_group(pid_t pid)
+{
+	int status = 0;
+
+	(void)kill(-pid, SIGKILL);
+	(void)kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return status;
+}
+
+/* Has the program died? Looks without reaping it (WNOWAIT). */
+static bool child_died(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		si.si_pid == pid;
+}
+
+/* The ready window: until the program has stayed up ready_seconds and svcctl
+ * has confirmed the start. Returns the report; REPORT_FAILED (with no step)
+ * when svcctl went away before confirming. */
+static int ready_window(pid_t pid, double seconds, int confirmfd, int *status)
 {
 	int pidfd = proc_pidfd_open(pid);
 	double deadline = now_mono() + seconds;
+	bool confirmed = false;
+	int kind;
 
 	for (;;) {
 		double left = deadline - now_mono();
-		pid_t r = waitpid(pid, status, WNOHANG);
+		struct pollfd pfd[2] = {{pidfd, POLLIN, 0},
+					{confirmed ? -1 : confirmfd, POLLIN, 0}};
+		int timeout;
 
-		if (r == pid)
+		if (child_died(pid)) {
+			*status = end_group(pid);
+			kind = REPORT_DIED;
 			break;
-		if (left <= 0) {
-			if (pidfd >= 0)
-				close(pidfd);
-			return 0;
 		}
-		if (pidfd >= 0) {
-			struct pollfd pfd = {pidfd, POLLIN, 0};
-			(void)poll(&pfd, 1, (int)(left * 1000) + 1);
-		} else {
-			/* kernels before 5.3: no pidfd; a short nap is the best left */
-			struct timespec ts = {0, 5000000};
-			nanosleep(&ts, NULL);
+		if (confirmed && left <= 0) {
+			kind = REPORT_READY;
+			break;
+		}
+		timeout = left <= 0 ? -1 : left > 60 ? 60000 : (int)(left * 1000) + 1;
+		/* kernels before 5.3: no pidfd; a short nap is the best left */
+		if (pidfd < 0 && (timeout < 0 || timeout > 5))
+			timeout = 5;
+		if (poll(pfd, 2, timeout) > 0 && pfd[1].revents) {
+			char c;
+			ssize_t n = read(confirmfd, &c, 1);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n != 1) {
+				/* svcctl is gone or gave up: nothing may stay */
+				*status = end_group(pid);
+				kind = REPORT_FAILED;
+				break;
+			}
+			confirmed = true;
 		}
 	}
 	if (pidfd >= 0)
 		close(pidfd);
-	return 1;
+	return kind;
 }
 
-static void middle_process(const struct spawn_plan *plan, int reportfd)
+static void middle_process(const struct spawn_plan *plan, int reportfd, int confirmfd)
 {
 	struct report r = {0};
 	struct child_error ce;
-	int errpipe[2], status;
+	int errpipe[2], gopipe[2], status = 0;
 	double started;
 	pid_t pid;
 	ssize_t n;
+	char c;
 
 	signal(SIGCHLD, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
-	if (setsid() < 0 || pipe2(errpipe, O_CLOEXEC) < 0) {
+	if (setsid() < 0 || pipe2(errpipe, O_CLOEXEC) < 0 ||
+	    pipe2(gopipe, O_CLOEXEC) < 0) {
 		r.kind = REPORT_FAILED;
 		r.step = STEP_FORK;
 		r.err = errno;
@@ -239,15 +311,33 @@ static void middle_process(const struct spawn_plan *plan, int reportfd)
 	}
 	if (pid == 0) {
 		close(errpipe[0]);
+		close(gopipe[1]);
 		close(reportfd);
-		child_setup(plan, errpipe[1]);
+		close(confirmfd);
+		child_setup(plan, errpipe[1], gopipe[0]);
 	}
 	close(errpipe[1]);
+	close(gopipe[0]);
+	/* both sides set the group, so it exists before svcctl records it */
+	(void)setpgid(pid, pid);
+	r.kind = REPORT_FORKED;
+	r.pid = pid;
+	r.status = (int)getpid(); /* the session */
+	report_send(reportfd, &r);
+	/* svcctl recorded it (or died, or could not): let it go on or end it */
+	while ((n = read(confirmfd, &c, 1)) < 0 && errno == EINTR)
+		;
+	if (n != 1) {
+		(void)end_group(pid);
+		_exit(0);
+	}
+	(void)write_full(gopipe[1], &c, 1);
+	close(gopipe[1]);
 	n = read_full(errpipe[0], &ce, sizeof(ce));
 	started = now_mono();
 	close(errpipe[0]);
 	if (n == (ssize_t)sizeof(ce)) {
-		(void)waitpid(pid, &status, 0);
+		(void)end_group(pid);
 		r.kind = REPORT_FAILED;
 		r.step = ce.step;
 		r.err = ce.err;
@@ -257,64 +347,89 @@ static void middle_process(const struct spawn_plan *plan, int reportfd)
 	r.kind = REPORT_STARTED;
 	r.pid = pid;
 	report_send(reportfd, &r);
-	if (wait_child(pid, plan->svc->ready_seconds, &status)) {
-		r.kind = REPORT_DIED;
-		r.status = status;
-		r.elapsed = now_mono() - started;
-	} else {
-		r.kind = REPORT_READY;
-		r.elapsed = now_mono() - started;
-	}
+	r.kind = ready_window(pid, plan->svc->ready_seconds, confirmfd, &status);
+	r.status = status;
+	r.elapsed = now_mono() - started;
 	report_send(reportfd, &r);
 	_exit(0);
 }
 
-/* Starts the program and returns when the outcome is known. on_started is
- * called as soon as exec succeeded, so the pidfile exists during the ready
- * window; a nonzero return from it kills the program and fails the start. */
+/* Starts the program and returns when the outcome is known. record is
+ * called when the program forked (it waits until record returned: the state
+ * file names it before it runs anything) and when exec succeeded (so the
+ * pidfile exists during the ready window); a nonzero return from it fails
+ * the start. Whatever fails, the program's whole group is ended before this
+ * returns. */
 int spawn_service(const struct spawn_plan *plan, struct spawn_result *res,
-		  int (*on_started)(pid_t pid, void *arg), void *arg)
+		  spawn_record_fn record, void *arg)
 {
-	int reportfd[2];
+	int reportfd[2], confirmfd[2];
+	struct group_id group = {0, 0, 0};
 	struct report r;
 	pid_t middle;
 	ssize_t n;
-	bool started = false;
+	bool ready = false;
 
 	memset(res, 0, sizeof(*res));
 	if (pipe2(reportfd, O_CLOEXEC) < 0)
 		return -1;
-	fflush(NULL);
-	middle = fork();
-	if (middle < 0) {
+	if (pipe2(confirmfd, O_CLOEXEC) < 0) {
 		int saved = errno;
 		close(reportfd[0]);
 		close(reportfd[1]);
 		errno = saved;
 		return -1;
 	}
+	fflush(NULL);
+	middle = fork();
+	if (middle < 0) {
+		int saved = errno;
+		close(reportfd[0]);
+		close(reportfd[1]);
+		close(confirmfd[0]);
+		close(confirmfd[1]);
+		errno = saved;
+		return -1;
+	}
 	if (middle == 0) {
 		close(reportfd[0]);
-		middle_process(plan, reportfd[1]);
+		close(confirmfd[1]);
+		middle_process(plan, reportfd[1], confirmfd[0]);
 	}
 	close(reportfd[1]);
+	close(confirmfd[0]);
 	while ((n = read_full(reportfd[0], &r, sizeof(r))) == (ssize_t)sizeof(r)) {
 		if (r.kind == REPORT_FAILED) {
 			res->exec_failed = r.step == STEP_EXEC;
 			res->err = r.err;
 			snprintf(res->step, sizeof(res->step), "%s",
-				 r.step >= 0 && r.step <= STEP_FORK ? step_names[r.step]
-								    : "start");
+				 r.step > 0 && r.step <= STEP_FORK ? step_names[r.step]
+								   : "start");
 			break;
 		}
-		if (r.kind == REPORT_STARTED) {
+		if (r.kind == REPORT_FORKED || r.kind == REPORT_STARTED) {
+			bool forked = r.kind == REPORT_FORKED;
+			char c = forked ? 'g' : 'a';
+
 			res->pid = r.pid;
-			started = true;
-			if (on_started && on_started(r.pid, arg) < 0) {
+			if (forked) {
+				struct proc_info pi;
+
+				group.pgid = r.pid;
+				group.sid = (pid_t)r.status;
+				if (proc_stat(r.pid, &pi) == 0)
+					group.since = pi.starttime;
+			}
+			if (record &&
+			    record(forked ? SPAWN_FORKED : SPAWN_EXECED, r.pid,
+				   (pid_t)r.status, arg) < 0) {
 				res->err = errno;
 				snprintf(res->step, sizeof(res->step), "write pidfile");
-				(void)kill(-r.pid, SIGKILL);
-				(void)kill(r.pid, SIGKILL);
+				break;
+			}
+			if (write_full(confirmfd[1], &c, 1) < 0) {
+				res->err = errno;
+				snprintf(res->step, sizeof(res->step), "start");
 				break;
 			}
 			continue;
@@ -323,20 +438,25 @@ int spawn_service(const struct spawn_plan *plan, struct spawn_result *res,
 		if (r.kind == REPORT_DIED) {
 			res->died = true;
 			res->exit_status = r.status;
+		} else {
+			ready = true;
 		}
 		break;
 	}
+	/* unconfirmed: the middle process ends the group and exits */
+	close(confirmfd[1]);
 	close(reportfd[0]);
 	while (waitpid(middle, NULL, 0) < 0 && errno == EINTR)
 		;
-	if (n != (ssize_t)sizeof(r) && !res->step[0]) {
+	if (!ready && !res->step[0] && !res->died) {
 		/* the middle process vanished without a verdict */
 		snprintf(res->step, sizeof(res->step), "start");
 		res->err = EPIPE;
-		if (started) {
-			(void)kill(-res->pid, SIGKILL);
-			(void)kill(res->pid, SIGKILL);
-		}
+	}
+	if (!ready && group.pgid > 0 && group.since > 0) {
+		/* what the program forked before it died or was killed */
+		enum stop_result sr;
+		(void)group_end(&group, SIGKILL, 0, &sr);
 	}
 	return res->step[0] ? -1 : 0;
 }

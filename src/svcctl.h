@@ -160,14 +160,34 @@ int proc_boot_id(char *buf, size_t len);
 int proc_exe_matches(pid_t pid, const char *path);
 int proc_argv(pid_t pid, struct strv *argv);
 int proc_pidfd_open(pid_t pid);
+int proc_pidfd_signal(int pidfd, int sig);
 double proc_uptime_of(unsigned long long starttime);
 enum proc_state proc_state_of(const struct proc_info *pi);
+
+/* A service's process group as recorded at start: its members are the live
+ * processes in group pgid and session sid (0: not recorded, not checked)
+ * that started at or after since, the leader's start time. */
+struct group_id {
+	pid_t pgid, sid;
+	unsigned long long since;
+};
+
+struct group_member {
+	pid_t pid;
+	unsigned long long starttime;
+	char comm[32];
+};
+
+bool proc_group_member(const struct group_id *g, const struct proc_info *pi);
+int proc_group_members(const struct group_id *g, pid_t except, struct group_member *out,
+		       size_t max, size_t *total);
 
 /* pidfile + state file */
 struct state {
 	pid_t pid;
 	unsigned long long starttime;
 	char boot_id[40];
+	pid_t pgid, sid; /* the program's process group and session */
 	pid_t monitor_pid;
 	long long started_at; /* wall clock, seconds */
 	int restarts;
@@ -220,8 +240,11 @@ enum ident {
 	IDENT_RUNNING, /* verified, alive */
 	IDENT_DEAD, /* pidfile, process gone or a zombie */
 	IDENT_STALE, /* pidfile names a process that is not ours */
-	IDENT_UNTRUSTED, /* pidfile refused (permissions, symlink, garbage) */
+	IDENT_UNTRUSTED, /* pidfile refused, or another PID than the state's */
+	IDENT_LEFTOVER, /* the leader is gone, members of its group still run */
 };
+
+#define IDENT_LEFT_MAX 8 /* leftovers named in messages */
 
 struct identity {
 	enum ident ident;
@@ -232,6 +255,10 @@ struct identity {
 	struct proc_info pi;
 	const char *why; /* static text for STALE/UNTRUSTED */
 	const char *how; /* how it was verified */
+	bool pidfile_missing; /* RUNNING/LEFTOVER found through the state file */
+	struct group_id group; /* RUNNING, LEFTOVER: the service's group */
+	size_t nleft; /* LEFTOVER: how many; the first ones in left */
+	struct group_member left[IDENT_LEFT_MAX];
 };
 
 int identify(const struct service *svc, struct identity *id);
@@ -262,8 +289,14 @@ struct spawn_plan {
 	size_t ngroups;
 };
 
+/* when spawn_service calls back: the program forked (not yet exec'd, it
+ * waits for the callback), then exec'd */
+enum spawn_phase { SPAWN_FORKED, SPAWN_EXECED };
+
+typedef int (*spawn_record_fn)(enum spawn_phase phase, pid_t pid, pid_t sid, void *arg);
+
 int spawn_service(const struct spawn_plan *plan, struct spawn_result *res,
-		  int (*on_started)(pid_t pid, void *arg), void *arg);
+		  spawn_record_fn record, void *arg);
 int build_environment(const struct service *svc, struct strv *env, struct errlist *el);
 int env_file_parse(char *text, size_t len, const char *file, struct strv *env,
 		   struct errlist *el);
@@ -273,14 +306,17 @@ enum stop_result { STOP_DONE, STOP_KILLED, STOP_STUCK };
 
 /* a process group to sweep after its leader is gone, and until when */
 struct group_left {
-	pid_t pgid;
+	struct group_id group; /* pgid 0: none */
 	double deadline; /* CLOCK_MONOTONIC, valid across processes */
 };
 
-int stop_process(pid_t pid, int pidfd, int sig, double timeout, bool group,
-		 struct group_left *defer, enum stop_result *res);
+int stop_process(pid_t pid, int pidfd, int sig, double timeout,
+		 const struct group_id *group, struct group_left *defer,
+		 enum stop_result *res);
 void stop_groups_rest(struct group_left *groups, size_t n);
-int signal_process(pid_t pid, int pidfd, int sig, bool group);
+int signal_process(pid_t pid, int pidfd, int sig, const struct group_id *group);
+size_t group_signal(const struct group_id *g, pid_t except, int sig, int then);
+int group_end(const struct group_id *g, int sig, double timeout, enum stop_result *res);
 
 /* init scripts and boot registration (initscript.c) */
 enum registrar { REG_LINKS, REG_CHKCONFIG, REG_UPDATE_RC_D };

@@ -320,6 +320,8 @@ static void test_state(void)
 	in.starttime = 9876543210ULL;
 	snprintf(in.boot_id, sizeof(in.boot_id), "%s",
 		 "0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f");
+	in.pgid = 4321;
+	in.sid = 4320;
 	in.monitor_pid = 4300;
 	in.started_at = 1700000000LL;
 	in.restarts = 3;
@@ -333,6 +335,8 @@ static void test_state(void)
 	CHECK_INT(out.pid, in.pid, "state round trip: pid");
 	CHECK_INT(out.starttime, in.starttime, "state round trip: starttime");
 	CHECK_STR(out.boot_id, in.boot_id, "state round trip: boot_id");
+	CHECK_INT(out.pgid, in.pgid, "state round trip: pgid");
+	CHECK_INT(out.sid, in.sid, "state round trip: sid");
 	CHECK_INT(out.monitor_pid, in.monitor_pid, "state round trip: monitor_pid");
 	CHECK_INT(out.started_at, in.started_at, "state round trip: started_at");
 	CHECK_INT(out.restarts, in.restarts, "state round trip: restarts");
@@ -346,6 +350,8 @@ static void test_state(void)
 	CHECK(state_parse(STATE_REQUIRED, &out) == 0 && out.pid == 1234 &&
 		      out.starttime == 5678 && out.monitor_pid == 0 && out.exec[0] == '\0',
 	      "state_parse: pid, starttime and boot_id alone are enough");
+	CHECK(state_parse(STATE_REQUIRED, &out) == 0 && out.pgid == 1234 && out.sid == 0,
+	      "state_parse: without pgid the program led its own group");
 	CHECK(state_parse("future_key=1\n" STATE_REQUIRED "other=x=y\nno equals sign\n",
 			  &out) == 0 &&
 		      out.pid == 1234,
