@@ -427,7 +427,9 @@ int spawn_service(const struct spawn_plan *plan, struct spawn_result *res,
 				snprintf(res->step, sizeof(res->step), "write pidfile");
 				break;
 			}
-			if (write_full(confirmfd[1], &c, 1) < 0) {
+			/* EPIPE: the middle process has already gone, its verdict
+			 * (the program died) is still in the report pipe */
+			if (write_full(confirmfd[1], &c, 1) < 0 && errno != EPIPE) {
 				res->err = errno;
 				snprintf(res->step, sizeof(res->step), "start");
 				break;

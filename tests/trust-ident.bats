@@ -171,7 +171,8 @@ leftover_service() {
 	marked_service web "ready_seconds = 0"
 	# svcctl renames the state file into place, then the pidfile; strace
 	# holds the second rename, after exec, for 60 s (no -f: svcctl only)
-	strace -o "$SB/strace.log" -e trace=rename -e inject=rename:delay_enter=60s:when=2 \
+	strace -o "$SB/strace.log" -e trace=rename,renameat,renameat2 \
+		-e inject=rename,renameat,renameat2:delay_enter=60s:when=2 \
 		"$SVCCTL" -c "$CONF" web start </dev/null >/dev/null 2>&1 3>&- &
 	tracer=$!
 	track_pid "$tracer"
