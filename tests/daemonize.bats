@@ -14,10 +14,10 @@ setup() {
 }
 
 teardown() {
-	extra_teardown
 	if [ -n "$SHARED" ]; then
 		rm -rf "$SHARED"
 	fi
+	extra_teardown
 }
 
 # envdump_service NAME [LINE...]: a service running envdump into $DUMP
@@ -231,7 +231,7 @@ sigmask_low() {
 	grep '^env:' "$DUMP" >"$SB/from-shell"
 	sv -q web stop
 	rm "$DUMP"
-	env -i "$SVCCTL" -c "$CONF" -q web start
+	env -i ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" "$SVCCTL" -c "$CONF" -q web start
 	started_dump
 	grep '^env:' "$DUMP" >"$SB/from-boot"
 	diff "$SB/from-shell" "$SB/from-boot"
