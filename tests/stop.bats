@@ -134,8 +134,12 @@ stamp_service() {
 	is_dead "$pid"
 }
 
-@test "kill_mode = group (default): the program's child dies with it" {
-	make_service web "exec = $PROGS/forkchild $SB/child.pid"
+@test "kill_mode = group (default): the program's child gets the stop signal and dies with it" {
+	# the child stamps the signal it gets: SIGKILL after stop_timeout, the
+	# sweep's last resort, would leave no stamp
+	make_service web \
+		"exec = /bin/sh -c '$PROGS/sigstamp $SB/child.stamps & echo \$! >$SB/child.pid; exec sleep 1000'" \
+		"stop_timeout = 3"
 	sv -q web start
 	pid=$(pid_of web)
 	wait_until test -s "$SB/child.pid"
@@ -149,6 +153,8 @@ stamp_service() {
 	is_dead "$pid"
 	# stop returns when the group is gone, so no waiting here
 	is_dead "$child"
+	cat "$SB/child.stamps"
+	grep -q '^TERM ' "$SB/child.stamps"
 }
 
 @test "a TERM-ignoring process left in the group is killed after stop_timeout" {
