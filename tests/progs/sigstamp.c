@@ -22,18 +22,12 @@ static void handler(int sig)
 static const char *name(int sig)
 {
 	switch (sig) {
-	case SIGHUP:
-		return "HUP";
-	case SIGINT:
-		return "INT";
-	case SIGQUIT:
-		return "QUIT";
-	case SIGUSR1:
-		return "USR1";
-	case SIGUSR2:
-		return "USR2";
-	default:
-		return "TERM";
+	case SIGHUP: return "HUP";
+	case SIGINT: return "INT";
+	case SIGQUIT: return "QUIT";
+	case SIGUSR1: return "USR1";
+	case SIGUSR2: return "USR2";
+	default: return "TERM";
 	}
 }
 
@@ -64,7 +58,8 @@ int main(int argc, char **argv)
 		sig = got;
 		got = 0;
 		if (delay_ms > 0 && (sig == SIGINT || sig == SIGQUIT || sig == SIGTERM)) {
-			struct timespec d = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
+			struct timespec d = {delay_ms / 1000,
+					     (delay_ms % 1000) * 1000000L};
 			nanosleep(&d, NULL);
 		}
 		clock_gettime(CLOCK_REALTIME, &ts);
