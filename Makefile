@@ -2,6 +2,7 @@
 #   make            build build/svcctl (warnings are errors; packagers: make WERROR=)
 #   make demo       run the example service in a sandbox under build/demo
 #   make check      unit and bats tests under ASan and UBSan
+#   make mutate     mutation testing: every tests/mutants patch must be caught
 #   make lint       cppcheck, clang-tidy, shellcheck, mandoc -Tlint
 #   make install    PREFIX, SYSCONFDIR and DESTDIR as usual
 
@@ -41,7 +42,7 @@ HDR     = src/svcctl.h
 BUILD   = build
 CHECK   = build/check
 
-.PHONY: all FORCE deps deps-check demo demo-stop check lint initscript install uninstall clean bench
+.PHONY: all FORCE deps deps-check demo demo-stop check mutate lint initscript install uninstall clean bench
 
 # These recipes read the paths from the environment, quoted: a DESTDIR with
 # a space or a quote in it is just a name. Exported only to them, so the
@@ -114,12 +115,17 @@ check: deps-check
 	@$(MAKE) --no-print-directory $(CHECK)/svcctl $(CHECK)/unit $(CHECK)/progs
 	@tests/run $(CHECK)
 
+# not part of check: it builds and tests the tree once per mutant (minutes)
+mutate: deps-check
+	@tests/mutants/run
+
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--std=c11 --inline-suppr --suppress=missingIncludeSystem -Isrc $(SRC)
 	clang-tidy --quiet $(SRC) -- -std=c11 -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 	clang-format --dry-run -Werror $(SRC) $(HDR)
-	shellcheck tests/run tests/demo tests/install-deps tests/gen-initscript tests/install-files .ci/run tests/*.bash
+	shellcheck tests/run tests/mutants/run tests/demo tests/install-deps tests/gen-initscript \
+		tests/install-files .ci/run tests/*.bash
 	# SC2154: bats sets $stderr and $output, the helpers set timing globals
 	shellcheck -S warning -e SC2154 tests/*.bats
 	shellcheck -s sh init.d/daemon-script

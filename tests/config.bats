@@ -107,6 +107,8 @@ arg:--name=my agent
 arg:\$HOME
 done" ]
 	run sv web status
+	show
+	[ "$status" -eq 0 ]
 	[[ "$output" == "web - after the continuation"* ]]
 }
 
@@ -125,14 +127,33 @@ done" ]
 	[ "$status" -eq 0 ]
 }
 
-@test "signal names: TERM, SIGTERM, sigterm and 15 are all accepted" {
-	local sig
-	for sig in INT SIGINT sigint 2 USR2; do
-		marked_service web "stop_signal = $sig" "reload_signal = $sig"
+@test "signal names: TERM, SIGTERM, sigterm and 15 all send the same signal" {
+	local stop_sig reload_sig i
+	local stops=(TERM SIGTERM sigterm 15 INT SIGINT sigint 2)
+	local reloads=(USR2 SIGUSR2 usr2 12 HUP SIGHUP hup 1)
+	local stop_want=(TERM TERM TERM TERM INT INT INT INT)
+	local reload_want=(USR2 USR2 USR2 USR2 HUP HUP HUP HUP)
+	for i in "${!stops[@]}"; do
+		stop_sig=${stops[$i]}
+		reload_sig=${reloads[$i]}
+		echo "--- stop_signal = $stop_sig, reload_signal = $reload_sig"
+		make_service web "exec = $PROGS/sigstamp $SB/stamps 0 $MARK" \
+			"stop_signal = $stop_sig" "reload_signal = $reload_sig"
 		run sv web check
-		echo "$sig: $status $output"
+		show
 		[ "$status" -eq 0 ]
+		rm -f "$SB/stamps"
+		sv -q web start
+		run sv -q web reload
+		[ "$status" -eq 0 ]
+		wait_until test -s "$SB/stamps"
+		run sv -q web stop
+		[ "$status" -eq 0 ]
+		cat "$SB/stamps"
+		# what the program got, in order: the reload signal, then the stop signal
+		[ "$(cut -d' ' -f1 "$SB/stamps" | paste -sd' ')" = "${reload_want[$i]} ${stop_want[$i]}" ]
 	done
+	no_marked_left
 }
 
 @test "an indented line that continues no key is an error" {
@@ -153,6 +174,8 @@ done" ]
 	[ "$(cat "$SB/args")" = "arg:a;b
 done" ]
 	run sv web status
+	show
+	[ "$status" -eq 0 ]
 	[[ "$output" == "web - Web server"$'\n'* ]]
 }
 
@@ -355,4 +378,33 @@ done" ]
 	[ "$status" -eq 6 ]
 	[[ "$stderr" == *"svcctl.conf"* ]]
 	no_marked_left
+}
+
+@test "as root, a service file or svcctl.conf writable by a non-root group is refused" {
+	[ "$(id -u)" -eq 0 ] || skip "the rule is about files root would trust"
+	getent group nogroup >/dev/null || skip "no group nogroup"
+	marked_service web
+	chgrp nogroup "$SB/services/web.ini"
+	chmod 0664 "$SB/services/web.ini"
+	run --separate-stderr sv web start
+	show
+	[ "$status" -eq 6 ]
+	[[ "$stderr" == *"web.ini"* ]]
+	no_marked_left
+	run sv web check
+	[ "$status" -eq 6 ]
+	chmod 0644 "$SB/services/web.ini"
+	chgrp nogroup "$CONF"
+	chmod 0664 "$CONF"
+	run --separate-stderr sv web start
+	show
+	[ "$status" -eq 6 ]
+	[[ "$stderr" == *"svcctl.conf"* ]]
+	no_marked_left
+	# the same files, not group-writable, are fine
+	chmod 0644 "$CONF"
+	run sv web start
+	show
+	[ "$status" -eq 0 ]
+	[ "$(count_marked)" -eq 1 ]
 }

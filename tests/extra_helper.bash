@@ -100,6 +100,7 @@ extra_teardown() {
 	for pid in $(marked_pids "$MARK"); do
 		kill_pid "$pid"
 	done
+	sanitizer_check
 }
 
 teardown() {

@@ -15,16 +15,21 @@ marked_running() {
 	marker="full-disk-$$-$RANDOM"
 	make_service web "exec = sleep 1000 $marker"
 	mkdir -p "$SB/run"
-	# run_dir is a 16 KiB tmpfs, filled up, inside a private mount namespace
+	# run_dir is a 16 KiB tmpfs, filled up, inside a private mount namespace;
+	# what is left in it can only be seen from inside, so it is listed there
 	run unshare -m sh -c "
 		mount -t tmpfs -o size=16k,mode=0755 tmpfs '$SB/run' &&
 		touch '$SB/run/web.lock' &&
 		dd if=/dev/zero of='$SB/run/filler' bs=4k count=100 2>/dev/null;
-		'$SVCCTL' -c '$CONF' web start"
+		'$SVCCTL' -c '$CONF' web start; rc=\$?
+		echo \"left: \$(ls -A '$SB/run' | sort | tr '\\n' ' ')\"
+		exit \$rc"
+	echo "status=$status output=$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"No space left on device"* ]]
 	[ "$(marked_running "$marker")" -eq 0 ]
-	[ ! -e "$SB/run/web.pid" ]
+	# the lock and the filler, and no pidfile, state or temporary file
+	grep -qx 'left: filler web.lock ' <<<"$output"
 }
 
 @test "a log file that cannot be opened: start fails before anything runs" {

@@ -84,39 +84,69 @@ load extra_helper
 	is_dead "$pid"
 }
 
-@test "garbage in the pidfile: status is not 0 and nothing is signalled" {
+@test "garbage in the pidfile: status 4, stop 1, nothing is signalled" {
 	marked_service web
 	start_foreign
 	for content in "hello" "" "12abc" "$FOREIGN"$'\n'"junk" " $FOREIGN" "0" "99999999999" "-$FOREIGN"; do
 		plant_pidfile web "$content"
 		run sv web status
 		echo "content='$content' status=$status output=$output"
-		[ "$status" -ne 0 ]
+		[ "$status" -eq 4 ]
 		[[ "$output" != *"State: running"* ]]
 		run sv web stop
 		echo "stop: $status $output"
+		[ "$status" -eq 1 ]
 		is_alive "$FOREIGN"
 	done
 	no_marked_left
 }
 
-@test "a FIFO at the pidfile's place: status and stop return, nothing is signalled" {
+@test "the service's own PID with trailing junk is not a PID: status 4, stop 1, nothing signalled" {
 	marked_service web
-	mkdir -p "$SB/run"
+	sv -q web start
+	pid=$(pid_of web)
+	# only the parser can reject these: the PID, its state file and its
+	# executable are all the real service's
+	for content in "${pid}junk" "$pid"$'\n'"junk" "${pid}x"$'\n' "$pid $pid" "${pid}.0" "$pid"$'\t'"1"; do
+		plant_pidfile web "$content"
+		run sv web status
+		echo "content='$content' status=$status output=$output"
+		[ "$status" -eq 4 ]
+		[[ "$output" != *"State: running"* ]]
+		run sv web stop
+		echo "stop: $status $output"
+		[ "$status" -eq 1 ]
+		is_alive "$pid"
+	done
+	# the same PID, written cleanly, is the running service
+	plant_pidfile web "$pid"$'\n'
+	run sv web status
+	show
+	[ "$status" -eq 0 ]
+	[ "$(count_marked)" -eq 1 ]
+}
+
+@test "a FIFO at the pidfile's place: status 4, stop and start 1, nothing is signalled" {
+	marked_service web
+	sv -q web start
+	pid=$(pid_of web)
+	rm "$SB/run/web.pid"
 	mkfifo "$SB/run/web.pid"
 	run timeout 10 "$SVCCTL" -c "$CONF" web status
 	show
-	[ "$status" -ne 0 ]
-	[ "$status" -ne 124 ]
+	[ "$status" -eq 4 ]
 	run timeout 10 "$SVCCTL" -c "$CONF" web stop
 	show
-	[ "$status" -ne 124 ]
+	[ "$status" -eq 1 ]
+	is_alive "$pid"
 	run timeout 10 "$SVCCTL" -c "$CONF" web start
 	show
-	[ "$status" -ne 124 ]
+	[ "$status" -eq 1 ]
+	is_alive "$pid"
+	[ "$(count_marked)" -eq 1 ]
 }
 
-@test "a symlinked pidfile is not trusted: status not 0, stop does not signal" {
+@test "a symlinked pidfile is not trusted: status 4, stop and start 1, nothing signalled" {
 	marked_service web
 	sv -q web start
 	pid=$(pid_of web)
@@ -124,13 +154,15 @@ load extra_helper
 	ln -s "$SB/real.pid" "$SB/run/web.pid"
 	run sv web status
 	show
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 4 ]
 	[[ "$output" != *"State: running"* ]]
 	run sv web stop
 	show
+	[ "$status" -eq 1 ]
 	is_alive "$pid"
 	run sv web start
 	show
+	[ "$status" -eq 1 ]
 	[ "$(count_marked)" -eq 1 ]
 	is_alive "$pid"
 }
@@ -142,14 +174,18 @@ load extra_helper
 	ln -s "$SB/victim" "$SB/run/web.pid"
 	run sv web start
 	show
+	[ "$status" -eq 1 ]
 	run sv web stop
 	show
+	[ "$status" -eq 1 ]
 	run sv web status
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 4 ]
 	[ "$(cat "$SB/victim")" = precious ]
+	[ -L "$SB/run/web.pid" ]
+	no_marked_left
 }
 
-@test "as root, a world-writable pidfile is not trusted and never signalled" {
+@test "as root, a world-writable pidfile is not trusted: status 4, stop and restart 1" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root: the rule is about pidfiles root would trust"
 	marked_service web
 	sv -q web start
@@ -157,18 +193,20 @@ load extra_helper
 	chmod 0666 "$SB/run/web.pid"
 	run sv web status
 	show
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 4 ]
 	[[ "$output" != *"State: running"* ]]
 	run sv web stop
 	show
+	[ "$status" -eq 1 ]
 	is_alive "$pid"
 	run sv web restart
 	show
+	[ "$status" -eq 1 ]
 	is_alive "$pid"
 	[ "$(count_marked)" -eq 1 ]
 }
 
-@test "as root, a pidfile owned by another non-root user is not trusted" {
+@test "as root, a pidfile owned by another non-root user is not trusted: status 4, stop and start 1" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to chown"
 	marked_service web
 	sv -q web start
@@ -176,10 +214,15 @@ load extra_helper
 	chown nobody "$SB/run/web.pid"
 	run sv web status
 	show
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 4 ]
 	run sv web stop
 	show
+	[ "$status" -eq 1 ]
 	is_alive "$pid"
+	run sv web start
+	show
+	[ "$status" -eq 1 ]
+	[ "$(count_marked)" -eq 1 ]
 }
 
 @test "status of a zombie program is 1, and start starts a new one" {
@@ -244,13 +287,43 @@ load extra_helper
 
 @test "the pidfile and state file are not writable by others, and run_dir is 0755 as root" {
 	marked_service web
-	sv -q web start
+	# the caller's umask hides nothing: svcctl asks for the modes itself
+	(
+		umask 000
+		sv -q web start
+	)
 	[ "$(stat -c %a "$SB/run/web.pid")" = 644 ]
-	perm=$(stat -c %a "$SB/run/web.state")
-	[ $((8#$perm & 8#022)) -eq 0 ]
+	[ "$(stat -c %a "$SB/run/web.state")" = 644 ]
+	[ "$(stat -c %a "$SB/run/web.lock")" = 644 ]
 	if [ "$(id -u)" -eq 0 ]; then
 		[ "$(stat -c %a "$SB/run")" = 755 ]
 	fi
 	# no temporary file left behind
 	[ "$(ls "$SB/run" | sort | tr '\n' ' ')" = "web.lock web.pid web.state " ]
+}
+
+# the lines strace -f printed for opens and renames of one path
+traced() {
+	grep -F "\"$2\"" "$1" | grep -E 'open|rename'
+}
+
+@test "pidfile and state file are replaced by rename, never written in place" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	marked_service web
+	# no leak check at exit: LeakSanitizer cannot run under a tracer
+	for action in start restart; do
+		ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0 \
+			run timeout 60 strace -f -qq --detach-on=execve -o "$SB/trace.$action" -e trace=%file "$SVCCTL" -c "$CONF" -q web "$action"
+		show
+		[ "$status" -eq 0 ]
+		for f in "$SB/run/web.pid" "$SB/run/web.state"; do
+			traced "$SB/trace.$action" "$f" >"$SB/lines" || true
+			cat "$SB/lines"
+			# a reader sees the old file or the new one: the name is only
+			# ever the target of a rename, and never opened for writing
+			grep -Eq 'rename.*"[^"]*\.tmp[0-9]+".*"'"$f"'"' "$SB/lines"
+			refute grep -E '"'"$f"'", .*(O_WRONLY|O_RDWR|O_TRUNC|O_CREAT)' "$SB/lines"
+		done
+	done
+	[ "$(count_marked)" -eq 1 ]
 }

@@ -346,26 +346,26 @@ load extra_helper
 
 # --- an unusable run_dir or log_dir ------------------------------------------
 
-@test "a run_dir that cannot be created: one clear message, exit != 0, nothing running" {
+@test "a run_dir that cannot be created: one clear message, exit 1, nothing running" {
 	: >"$SB/afile"
 	sed -i "s|^run_dir = .*|run_dir = \"$SB/afile/run\"|" "$CONF"
 	marked_service web
 	run --separate-stderr sv web start
 	show
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 1 ]
 	[ -z "$output" ]
 	[ "$(printf '%s\n' "$stderr" | grep -c .)" -eq 1 ]
 	[[ "$stderr" == "svcctl: web: "*"$SB/afile/run"*"Not a directory"* ]]
 	no_marked_left
 }
 
-@test "a log_dir that cannot be created: one clear message, exit != 0, nothing running" {
+@test "a log_dir that cannot be created: one clear message, exit 1, nothing running" {
 	: >"$SB/afile"
 	sed -i "s|^log_dir = .*|log_dir = \"$SB/afile/log\"|" "$CONF"
 	marked_service web
 	run --separate-stderr sv web start
 	show
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 1 ]
 	[ "$(printf '%s\n' "$stderr" | grep -c .)" -eq 1 ]
 	[[ "$stderr" == "svcctl: web: "*"$SB/afile/log"* ]]
 	no_marked_left
@@ -377,7 +377,7 @@ load extra_helper
 	marked_service web
 	run --separate-stderr sv web start
 	show
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 1 ]
 	[ "$(printf '%s\n' "$stderr" | grep -c .)" -eq 1 ]
 	# the message names the file that could not be written
 	[[ "$stderr" == "svcctl: web: "*"$SB/run/web.state"* ]]
@@ -392,7 +392,7 @@ load extra_helper
 	marked_service web
 	run --separate-stderr sv web start
 	show
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 1 ]
 	[[ "$stderr" == "svcctl: web: "*"$SB/log/web.log"* ]]
 	[ "$(cat "$SB/victim")" = precious ]
 	no_marked_left
@@ -403,7 +403,7 @@ load extra_helper
 	marked_service web "directory = $SB/nowhere"
 	run --separate-stderr sv web start
 	show
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"svcctl: web: chdir $SB/nowhere: No such file or directory"* ]]
 	no_marked_left
 	refute_file "$SB/run/web.pid"

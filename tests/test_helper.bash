@@ -8,6 +8,45 @@ TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 : "${PROGS:=$TOP/build/check/progs}"
 export SVCCTL PROGS
 
+# The sanitizer options tests/run sets, as defaults for a bare bats run. Each
+# test adds log_path (sanitizer_setup), so a report lands in a file that
+# teardown shows and fails on, whichever way svcctl ran: as nobody, with its
+# output discarded, from an init script, under a daemonized child.
+: "${ASAN_OPTIONS:=detect_leaks=1:abort_on_error=0:exitcode=98}"
+: "${UBSAN_OPTIONS:=print_stacktrace=1:halt_on_error=1:exitcode=97}"
+SAN_BASE_ASAN=$ASAN_OPTIONS
+SAN_BASE_UBSAN=$UBSAN_OPTIONS
+
+# a directory every user can write, for the reports of this test
+sanitizer_setup() {
+	SAN_DIR=$(mktemp -d /tmp/svcctl-san.XXXXXX)
+	chmod 0777 "$SAN_DIR"
+	echo "$SAN_DIR" >"$BATS_TEST_TMPDIR/san-dir"
+	export ASAN_OPTIONS="$SAN_BASE_ASAN:log_path=$SAN_DIR/asan"
+	export UBSAN_OPTIONS="$SAN_BASE_UBSAN:log_path=$SAN_DIR/ubsan"
+}
+
+# fails, showing them, when any sanitizer report was written during the test
+sanitizer_check() {
+	local dir f found=0
+	[ -f "$BATS_TEST_TMPDIR/san-dir" ] || return 0
+	dir=$(cat "$BATS_TEST_TMPDIR/san-dir")
+	for f in "$dir"/*; do
+		[ -f "$f" ] || continue
+		found=1
+		echo "sanitizer report $f:" >&2
+		cat "$f" >&2
+	done
+	rm -rf "$dir"
+	[ "$found" -eq 0 ]
+}
+
+# env_san CMD...: runs CMD with the sanitizer options put back, for helpers
+# that clear the environment (env -i, setpriv --reset-env)
+env_san() {
+	env ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" "$@"
+}
+
 sandbox_setup() {
 	SB=$BATS_TEST_TMPDIR/sb
 	CONF=$SB/svcctl.conf
@@ -22,6 +61,7 @@ sandbox_setup() {
 		stop_timeout = 5
 	EOF
 	: >"$BATS_TEST_TMPDIR/pids"
+	sanitizer_setup
 }
 
 # A sandbox that other users can reach, for tests that run svcctl as nobody:
@@ -39,9 +79,11 @@ sandbox_for_nobody() {
 	chown nobody:nogroup "$SB/run" "$SB/log"
 }
 
-# run a command as nobody, without any privilege left
+# run a command as nobody, without any privilege left; the environment is
+# reset but for the sanitizer options
 as_nobody() {
-	setpriv --reuid=nobody --regid=nogroup --clear-groups --reset-env "$@"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups --reset-env \
+		env ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" "$@"
 }
 
 # svcctl with the sandbox config
@@ -141,4 +183,5 @@ setup() {
 
 teardown() {
 	sandbox_teardown
+	sanitizer_check
 }
