@@ -970,6 +970,10 @@ static void test_path(void)
 		fd = path_open_trusted(tp("user/hard"), O_RDONLY, 0, &why);
 		CHECK(fd < 0 && errno == EPERM && why && strstr(why, "hard link"),
 		      "path: a hard link in a user's directory is refused");
+	} else {
+		/* the plan counts these three either way */
+		for (int i = 0; i < 3; i++)
+			CHECK(true, "path: another user's links and files # SKIP needs root");
 	}
 
 	/* FIFOs, devices and directories are never opened as files */
@@ -1312,7 +1316,7 @@ static void run_all(void)
 /* How many checks run_all() makes, declared before any runs: a run that ends
  * early (an exit(0) part-way, a check skipped by a bad branch) is then a
  * failure, not a shorter pass. Change it with the checks. */
-#define UNIT_PLAN 237
+#define UNIT_PLAN 312
 
 static bool starts_with(const char *s, const char *prefix)
 {
