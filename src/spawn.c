@@ -367,7 +367,6 @@ int spawn_service(const struct spawn_plan *plan, struct spawn_result *res,
 	struct group_id group = {0, 0, 0};
 	struct report r;
 	pid_t middle;
-	ssize_t n;
 	bool ready = false;
 
 	memset(res, 0, sizeof(*res));
@@ -398,7 +397,7 @@ int spawn_service(const struct spawn_plan *plan, struct spawn_result *res,
 	}
 	close(reportfd[1]);
 	close(confirmfd[0]);
-	while ((n = read_full(reportfd[0], &r, sizeof(r))) == (ssize_t)sizeof(r)) {
+	while (read_full(reportfd[0], &r, sizeof(r)) == (ssize_t)sizeof(r)) {
 		if (r.kind == REPORT_FAILED) {
 			res->exec_failed = r.step == STEP_EXEC;
 			res->err = r.err;
