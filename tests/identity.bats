@@ -316,7 +316,9 @@ traced() {
 			run timeout 60 strace -f -qq --detach-on=execve -o "$SB/trace.$action" -e trace=%file "$SVCCTL" -c "$CONF" -q web "$action"
 		show
 		[ "$status" -eq 0 ]
-		for f in "$SB/run/web.pid" "$SB/run/web.state"; do
+		# the files are written relative to the verified run_dir's
+		# descriptor, so the trace names them by their base names
+		for f in web.pid web.state; do
 			traced "$SB/trace.$action" "$f" >"$SB/lines" || true
 			cat "$SB/lines"
 			# a reader sees the old file or the new one: the name is only
