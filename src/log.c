@@ -211,8 +211,10 @@ static int copy_lines(struct line_out *o, int in, off_t from, off_t to, bool par
 			break;
 		pos += r;
 		have += (size_t)r;
-		/* a line longer than the buffer is printed in pieces */
-		used = emit_lines(o, buf, have, have == sizeof(buf));
+		used = emit_lines(o, buf, have, false);
+		/* only a line longer than the whole buffer is printed in pieces */
+		if (used == 0 && have == sizeof(buf))
+			used = emit_lines(o, buf, have, true);
 		if (used < 0)
 			return -1;
 		memmove(buf, buf + used, have - (size_t)used);
