@@ -136,6 +136,15 @@ no_dangling_links() {
 	[[ "$output" == *"$SB/rc"* ]]
 	[ -z "$(ls -A "$SB/elsewhere")" ]
 	refute_file "$SB/init.d/web"
+	# rc_dir root's again: a link there that is not root's is still not followed
+	chown root:root "$SB/rc"
+	chmod 0755 "$SB/rc"
+	run sv enable web
+	show
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"$SB/rc/rc3.d"* ]]
+	[ -z "$(ls -A "$SB/elsewhere")" ]
+	refute_file "$SB/init.d/web"
 }
 
 @test "enable refuses a symlink a user planted for initd_dir" {
@@ -292,13 +301,15 @@ links_by_insserv() {
 @test "logs -n 1000 on a large log prints exactly the last 1000 whole lines" {
 	make_service web "exec = sleep 1000"
 	mkdir -p "$SB/log"
-	seq -f 'line %06g of a log that is long enough to need many blocks' 1 50000 \
+	# 128-byte lines, a divisor of 64 KiB: the last 1000 span two blocks
+	pad=$(printf '%066d' 0)
+	seq -f "line %06g of a log that is long enough to need many blocks $pad" 1 50000 \
 		>"$SB/log/web.log"
 	run sv logs -n 1000 web
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 1000 ]
-	[ "${lines[0]}" = "line 049001 of a log that is long enough to need many blocks" ]
-	[ "${lines[999]}" = "line 050000 of a log that is long enough to need many blocks" ]
+	[ "${lines[0]}" = "line 049001 of a log that is long enough to need many blocks $pad" ]
+	[ "${lines[999]}" = "line 050000 of a log that is long enough to need many blocks $pad" ]
 }
 
 @test "logs on an unreadable log exits 1 and says why" {

@@ -182,13 +182,18 @@ leftover_service() {
 	svcctl=$(cat "/proc/$tracer/task/$tracer/children")
 	[ -n "$svcctl" ]
 	refute_file "$SB/run/web.pid"
+	first=$(marked_pids)
 	kill -KILL "$svcctl"
 	wait "$tracer" || true
+	# svcctl died before confirming the pidfile: the middle process ends
+	# the program, recorded or not
+	wait_long is_dead "$first"
 	run sv web start
 	show
 	[ "$status" -eq 0 ]
 	wait_until marked_count_is 1
 	[ "$(marked_pids)" = "$(pid_of web)" ]
+	[ "$(marked_pids)" != "$first" ]
 	run sv web status
 	[ "$status" -eq 0 ]
 }

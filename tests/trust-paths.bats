@@ -130,9 +130,10 @@ secret_untouched() {
 	make_service web "exec = /bin/sh -c 'echo EVIL=\${EVIL:-no}'" \
 		"environment_file = $U/env" "ready_seconds = 0" "stdout = $SB/log/web.log"
 	start_evil "$SB/bin/swapper" "$U/env" "$U/evil"
-	# the unfixed code lets it in within ten tries; bounded in count and time
-	deadline=$((SECONDS + 15))
-	for _ in $(seq 1 60); do
+	# a check with stat on the name lets it in about once in 15 tries on a
+	# loaded machine (60 tries missed it 1 time in 6); bounded in count and time
+	deadline=$((SECONDS + 30))
+	for _ in $(seq 1 200); do
 		[ "$SECONDS" -lt "$deadline" ] || break
 		"$SVCCTL" -q -c "$CONF" web start >/dev/null 2>&1 || true
 		if grep -q '^EVIL=1$' "$SB/log/web.log" 2>/dev/null; then

@@ -970,9 +970,21 @@ static void test_path(void)
 		fd = path_open_trusted(tp("user/hard"), O_RDONLY, 0, &why);
 		CHECK(fd < 0 && errno == EPERM && why && strstr(why, "hard link"),
 		      "path: a hard link in a user's directory is refused");
+		/* O_TRUNC comes after the checks: a refused file keeps its content */
+		fd = open(tp("rootonly/x"), O_WRONLY | O_APPEND | O_CLOEXEC);
+		if (fd >= 0) {
+			write(fd, "keep\n", 5);
+			close(fd);
+		}
+		errno = 0;
+		fd = path_open_trusted(tp("user/hard"), O_WRONLY | O_CREAT | O_TRUNC,
+				       0640, &why);
+		CHECK(fd < 0 && errno == EPERM && stat(tp("rootonly/x"), &st) == 0 &&
+			      st.st_size == 5,
+		      "path: O_TRUNC of a refused hard link empties nothing");
 	} else {
-		/* the plan counts these three either way */
-		for (int i = 0; i < 3; i++)
+		/* the plan counts these four either way */
+		for (int i = 0; i < 4; i++)
 			CHECK(true, "path: another user's links and files # SKIP needs root");
 	}
 
@@ -1316,7 +1328,7 @@ static void run_all(void)
 /* How many checks run_all() makes, declared before any runs: a run that ends
  * early (an exit(0) part-way, a check skipped by a bad branch) is then a
  * failure, not a shorter pass. Change it with the checks. */
-#define UNIT_PLAN 312
+#define UNIT_PLAN 313
 
 static bool starts_with(const char *s, const char *prefix)
 {
