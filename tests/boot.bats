@@ -312,6 +312,21 @@ links_by_insserv() {
 	[ "${lines[999]}" = "line 050000 of a log that is long enough to need many blocks $pad" ]
 }
 
+@test "logs -n prints whole lines where a line crosses the reading buffer" {
+	make_service web "exec = sleep 1000"
+	mkdir -p "$SB/log"
+	# 201-byte lines do not divide 64 KiB: some line always straddles the
+	# end of the buffer logs reads forwards with
+	pad=$(printf '%0175d' 0)
+	seq -f "line %06g of 201 bytes $pad" 1 50000 >"$SB/log/web.log"
+	for n in 330 1000; do
+		sv logs -n "$n" web >"$SB/out"
+		[ "$(wc -l <"$SB/out")" -eq "$n" ]
+		[ -z "$(awk 'length != 200' "$SB/out")" ]
+		[ "$(tail -n 1 "$SB/out")" = "line 050000 of 201 bytes $pad" ]
+	done
+}
+
 @test "logs on an unreadable log exits 1 and says why" {
 	make_service web "exec = sleep 1000"
 	mkdir -p "$SB/log/web.log"
