@@ -302,9 +302,10 @@ load extra_helper
 	[ "$(ls "$SB/run" | sort | tr '\n' ' ')" = "web.lock web.pid web.state " ]
 }
 
-# the lines strace -f printed for opens and renames of one path
+# the lines strace -f printed for opens and renames of one file, named by
+# its path or (openat, renameat) by its name in the directory
 traced() {
-	grep -F "\"$2\"" "$1" | grep -E 'open|rename'
+	grep -E "[\"/]${2##*/}\"" "$1" | grep -E 'open|rename'
 }
 
 @test "pidfile and state file are replaced by rename, never written in place" {
@@ -323,8 +324,8 @@ traced() {
 			cat "$SB/lines"
 			# a reader sees the old file or the new one: the name is only
 			# ever the target of a rename, and never opened for writing
-			grep -Eq 'rename.*"[^"]*\.tmp[0-9]+".*"'"$f"'"' "$SB/lines"
-			refute grep -E '"'"$f"'", .*(O_WRONLY|O_RDWR|O_TRUNC|O_CREAT)' "$SB/lines"
+			grep -Eq 'rename.*"[^"]*\.tmp[0-9]+".*["/]'"${f##*/}"'"' "$SB/lines"
+			refute grep -E '["/]'"${f##*/}"'", .*(O_WRONLY|O_RDWR|O_TRUNC|O_CREAT)' "$SB/lines"
 		done
 	done
 	[ "$(count_marked)" -eq 1 ]
