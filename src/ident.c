@@ -60,6 +60,31 @@ static void identify_by_state(struct identity *id, enum proc_state ps)
 				      : "start time and boot id match";
 }
 
+/* Could only root (or, in user mode, the caller) have put the pidfile
+ * there? Its directory is theirs and nobody else can write it. */
+static bool pidfile_dir_trusted(const char *pidfile)
+{
+	const char *base, *why;
+	int dirfd = path_parent_trusted(pidfile, false, 0, &base, &why);
+	bool trusted;
+
+	if (dirfd < 0)
+		return false;
+	trusted = path_dir_check(dirfd, &why) == 0;
+	close(dirfd);
+	return trusted;
+}
+
+/* Is PID a process of the service's own (non-root) user, one that user
+ * could signal itself? */
+static bool pid_is_users(const struct service *svc, pid_t pid)
+{
+	uid_t uid;
+
+	return svc->set_user && svc->uid != 0 && proc_uid(pid, &uid) == 0 &&
+		uid == svc->uid;
+}
+
 /* Decides what the service is. A PID is the service only if the process is
  * alive (zombies are dead) and its start time and boot id match the state
  * file. A pidfile naming another PID than the state file is untrusted; a
@@ -124,6 +149,17 @@ int identify(const struct service *svc, struct identity *id)
 			id->why = "the PID belongs to another program";
 			return 0;
 		}
+	}
+	if (!pidfile_dir_trusted(svc->pidfile) && !pid_is_users(svc, pid)) {
+		/* with no state to vouch for it, a PID from a file another user
+		 * could have written (or renamed into place: the service's own
+		 * log is root's, and its content the service's) names only
+		 * that user's own processes: any second copy of the program
+		 * would match by executable */
+		id->ident = IDENT_UNTRUSTED;
+		id->why = "pidfile without state, in a directory another user can "
+			  "write, names a process that is not the service user's";
+		return 0;
 	}
 	id->ident = IDENT_RUNNING;
 	id->how = "executable matches";

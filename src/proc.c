@@ -115,6 +115,32 @@ int proc_starttime(pid_t pid, unsigned long long *st)
 	return 0;
 }
 
+/* The real uid of PID, from the Uid: line of /proc/PID/status. */
+int proc_uid(pid_t pid, uid_t *uid)
+{
+	char path[64], buf[4096], *line;
+	unsigned long v;
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof(path), "%d/status", (int)pid);
+	fd = openat(proc_dirfd(), path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = read_full(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r < 0)
+		return -1;
+	buf[r] = '\0';
+	line = strstr(buf, "\nUid:");
+	if (!line || sscanf(line + 5, "%lu", &v) != 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	*uid = (uid_t)v;
+	return 0;
+}
+
 int proc_boot_id(char *buf, size_t len)
 {
 	static char cached[40];

@@ -158,6 +158,7 @@ enum proc_state proc_alive(pid_t pid);
 int proc_starttime(pid_t pid, unsigned long long *st);
 int proc_boot_id(char *buf, size_t len);
 int proc_exe_matches(pid_t pid, const char *path);
+int proc_uid(pid_t pid, uid_t *uid);
 int proc_argv(pid_t pid, struct strv *argv);
 int proc_pidfd_open(pid_t pid);
 int proc_pidfd_signal(int pidfd, int sig);

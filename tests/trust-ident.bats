@@ -223,3 +223,27 @@ leftover_service() {
 	show
 	[ "$status" -ne 0 ]
 }
+
+@test "after a stop, a pidfile nobody rewrites to name a root copy of the program is not trusted by executable" {
+	nobody_pidfile_service
+	sv -q web start
+	sv -q web stop
+	# the state file is gone with the stop: only the executable could vouch
+	refute_file "$SB/run/web.state"
+	start_same_program
+	as_nobody sh -c 'rm -f "$1" && echo "$2" >"$1"' sh "$SB/pids/web.pid" "$FOREIGN"
+	run sv web status
+	show
+	[ "$status" -eq 4 ]
+	[[ "$output" != *"State: running"* ]]
+	run sv web stop
+	show
+	[ "$status" -eq 1 ]
+	run sv web start
+	show
+	[ "$status" -eq 1 ]
+	is_alive "$FOREIGN"
+	refute_file "$SB/foreign.signals"
+	# and no copy of the service was started beside it
+	[ "$(count_marked)" -eq 0 ]
+}
