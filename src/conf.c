@@ -93,8 +93,21 @@ static void set_defaults(struct globalconf *gc)
 /* As root, a file that another user can write is a way to run code as root. */
 int file_trusted(const char *path, const struct stat *st, struct errlist *el)
 {
-	if (!running_as_root())
+	/* a user trusts what the user or root wrote, as root trusts only root:
+	 * another user's file would put that user's words (LD_PRELOAD=...)
+	 * into this user's programs */
+	if (!running_as_root()) {
+		if (st->st_uid != 0 && st->st_uid != geteuid()) {
+			errlist_add(el, "%s: refusing a file owned by uid %u, not you",
+				    path, (unsigned)st->st_uid);
+			return -1;
+		}
+		if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+			errlist_add(el, "%s: refusing a file others can write", path);
+			return -1;
+		}
 		return 0;
+	}
 	if (st->st_uid != 0) {
 		errlist_add(el, "%s: refusing a file owned by uid %u, not root", path,
 			    (unsigned)st->st_uid);

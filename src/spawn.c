@@ -541,6 +541,31 @@ int env_file_parse(char *text, size_t len, const char *file, struct strv *env,
 	return rc;
 }
 
+/* As root, the directory holding an environment_file follows the rules of
+ * config files: in one another user can write, that user could rename a
+ * root-owned file whose content it wrote (its own service's log) into the
+ * name, and its KEY=VALUE lines (LD_PRELOAD=...) would reach a root program. */
+static int env_file_open(const char *file, const char **why)
+{
+	const char *base;
+	int dirfd = path_parent_trusted(file, false, 0, &base, why), fd = -1;
+
+	if (dirfd < 0)
+		return -1;
+	if (running_as_root() && path_dir_check(dirfd, why) < 0) {
+		*why = "is in a directory a user other than root can write";
+		errno = EPERM;
+	} else {
+		fd = path_openat_trusted(dirfd, base, O_RDONLY, 0, why);
+	}
+	{
+		int saved = errno;
+		close(dirfd);
+		errno = saved;
+	}
+	return fd;
+}
+
 static int read_environment_file(const struct service *svc, struct strv *env,
 				 struct errlist *el)
 {
@@ -550,7 +575,7 @@ static int read_environment_file(const struct service *svc, struct strv *env,
 	ssize_t r;
 	int fd, rc;
 
-	fd = path_open_trusted(svc->environment_file, O_RDONLY, 0, &why);
+	fd = env_file_open(svc->environment_file, &why);
 	if (fd < 0) {
 		if (errno == ENOENT && svc->environment_file_optional)
 			return 0;
