@@ -106,7 +106,13 @@ int write_file_atomic(const char *path, const char *data, size_t len, mode_t mod
 		errno = ENAMETOOLONG;
 		goto fail;
 	}
-	sweep_stale_temps(dirfd, base);
+	{
+		const char *why;
+		/* in a directory others can write (sticky /tmp) the names could
+		 * be another user's files: sweep only where nobody else writes */
+		if (path_dir_check(dirfd, &why) == 0)
+			sweep_stale_temps(dirfd, base);
+	}
 	fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
 	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
 		named = true;
