@@ -41,6 +41,9 @@ marked_pids() {
 			fi
 		done <"$f" 2>/dev/null
 	done
+	# a process that exited while /proc was read (its cmdline gone, or
+	# the last one found dead) is no failure of the listing
+	return 0
 }
 
 no_marked_left() {
