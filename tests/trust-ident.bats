@@ -247,3 +247,27 @@ leftover_service() {
 	# and no copy of the service was started beside it
 	[ "$(count_marked)" -eq 0 ]
 }
+
+@test "a pidfile in root's run_dir naming another copy of the program than the state file is untrusted, never matched by executable" {
+	[ "$(id -u)" -eq 0 ] || skip "the unrelated copy must be root's"
+	mkdir -p "$SB/bin"
+	cp "$PROGS/onsignal" "$SB/bin/onsignal"
+	chmod 0755 "$SB/bin" "$SB/bin/onsignal"
+	make_service web "exec = $SB/bin/onsignal $SB/web.signals $MARK"
+	sv -q web start
+	pid=$(pid_of web)
+	start_same_program
+	echo "$FOREIGN" >"$SB/run/web.pid"
+	run sv web status
+	show
+	[ "$status" -eq 4 ]
+	run sv web stop
+	show
+	[ "$status" -eq 1 ]
+	is_alive "$FOREIGN"
+	refute_file "$SB/foreign.signals"
+	is_alive "$pid"
+	echo "$pid" >"$SB/run/web.pid"
+	sv -q web stop
+	is_dead "$pid"
+}
