@@ -75,8 +75,13 @@ sandbox_for_nobody() {
 	CONF=$SB/svcctl.conf
 	mkdir -p "$SB/services"
 	sed "s|$BATS_TEST_TMPDIR/sb|$SB|g" "$BATS_TEST_TMPDIR/sb/svcctl.conf" >"$CONF"
-	mkdir -p "$SB/run" "$SB/log"
+	mkdir -p "$SB/run" "$SB/log" "$SB/bin"
 	chown nobody:nogroup "$SB/run" "$SB/log"
+	# the tree under test may sit where nobody cannot reach (a clone in a
+	# 0700 mktemp directory): run a copy of svcctl that nobody can
+	cp "$SVCCTL" "$SB/bin/svcctl"
+	chmod 0755 "$SB/bin" "$SB/bin/svcctl"
+	SVCCTL=$SB/bin/svcctl
 }
 
 # run a command as nobody, without any privilege left; the environment is
