@@ -23,7 +23,7 @@ nobody_pidfile_service() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to act as nobody"
 	sandbox_for_nobody
 	chown root:root "$SB/run" "$SB/log"
-	mkdir "$SB/pids" "$SB/bin"
+	mkdir -p "$SB/pids" "$SB/bin"
 	chown nobody:nogroup "$SB/pids"
 	cp "$PROGS/onsignal" "$SB/bin/onsignal"
 	chmod 0755 "$SB/bin" "$SB/bin/onsignal"
