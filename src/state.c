@@ -2,6 +2,8 @@
  * session), written atomically next to the pidfile, root's, 0644. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <fcntl.h>
@@ -11,25 +13,109 @@
 
 #include "svcctl.h"
 
+static const char *const run_words[] = {
+	[RUN_RUNNING] = "running", [RUN_STARTING] = "starting", [RUN_BACKOFF] = "backoff",
+	[RUN_FATAL] = "fatal",     [RUN_STOPPED] = "stopped",
+};
+
+const char *run_state_word(enum run_state run)
+{
+	return (unsigned)run < sizeof(run_words) / sizeof(run_words[0]) ? run_words[run]
+									: "unknown";
+}
+
+/* Does this state name a program that should be running? */
+static bool run_has_program(enum run_state run)
+{
+	return run == RUN_RUNNING || run == RUN_STARTING;
+}
+
+/* Records an exit, newest first, dropping the oldest beyond STATE_EXITS_MAX */
+void state_add_exit(struct state *st, const struct exit_record *ex)
+{
+	size_t n = st->nexits < STATE_EXITS_MAX ? st->nexits : STATE_EXITS_MAX - 1;
+
+	memmove(&st->exits[1], &st->exits[0], n * sizeof(st->exits[0]));
+	st->exits[0] = *ex;
+	st->nexits = n + 1;
+}
+
+/* Free text goes in one line: a newline in it would start a key of its own */
+static void put_text(char **p, size_t *left, const char *key, const char *text)
+{
+	int n = snprintf(*p, *left, "%s=", key);
+
+	if (n < 0 || (size_t)n >= *left) {
+		*left = 0;
+		return;
+	}
+	*p += n;
+	*left -= (size_t)n;
+	for (; *text && *left > 1; text++, (*p)++, (*left)--)
+		**p = *text == '\n' || *text == '\r' ? ' ' : *text;
+	if (*left > 1) {
+		*(*p)++ = '\n';
+		(*left)--;
+		**p = '\0';
+	} else {
+		*left = 0;
+	}
+}
+
+static void put_fmt(char **p, size_t *left, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void put_fmt(char **p, size_t *left, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*left == 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(*p, *left, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= *left) {
+		*left = 0;
+		return;
+	}
+	*p += n;
+	*left -= (size_t)n;
+}
+
 int state_format(const struct state *st, char *buf, size_t len)
 {
-	int n = snprintf(buf, len,
-			 "pid=%d\nstarttime=%llu\nboot_id=%s\npgid=%d\nsid=%d\n"
-			 "monitor_pid=%d\nstarted_at=%lld\nrestarts=%d\nlast_exit=%s\n"
-			 "exec=%s\n",
-			 (int)st->pid, st->starttime, st->boot_id, (int)st->pgid,
-			 (int)st->sid, (int)st->monitor_pid, st->started_at, st->restarts,
-			 st->last_exit, st->exec);
-	if (n < 0 || (size_t)n >= len) {
+	char *p = buf;
+	size_t left = len;
+
+	put_fmt(&p, &left,
+		"pid=%d\nstarttime=%llu\nboot_id=%s\npgid=%d\nsid=%d\n"
+		"monitor_pid=%d\nmonitor_starttime=%llu\nrun=%s\nstarted_at=%lld\n"
+		"restarts=%d\n",
+		(int)st->pid, st->starttime, st->boot_id, (int)st->pgid, (int)st->sid,
+		(int)st->monitor_pid, st->monitor_starttime, run_state_word(st->run),
+		st->started_at, st->restarts);
+	if (st->next_attempt)
+		put_fmt(&p, &left, "next_attempt=%lld\n", st->next_attempt);
+	put_text(&p, &left, "last_exit", st->last_exit);
+	if (st->reason[0])
+		put_text(&p, &left, "reason", st->reason);
+	if (st->status_text[0])
+		put_text(&p, &left, "status_text", st->status_text);
+	for (size_t i = 0; i < st->nexits && i < STATE_EXITS_MAX; i++)
+		put_fmt(&p, &left, "exit=%lld %d %lld\n", st->exits[i].when,
+			st->exits[i].status, st->exits[i].run_ms);
+	put_text(&p, &left, "exec", st->exec);
+	if (left == 0) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	return n;
+	return (int)(p - buf);
 }
 
 int state_write(const char *path, const struct state *st)
 {
-	char buf[1024];
+	char buf[STATE_TEXT_MAX];
 	int n = state_format(st, buf, sizeof(buf));
 
 	if (n < 0)
@@ -42,10 +128,31 @@ static void copy_field(char *dst, size_t len, const char *src)
 	snprintf(dst, len, "%s", src);
 }
 
+static int parse_exit(const char *v, struct exit_record *ex)
+{
+	char *end;
+
+	errno = 0;
+	ex->when = strtoll(v, &end, 10);
+	if (end == v || *end != ' ' || errno)
+		return -1;
+	v = end + 1;
+	ex->status = (int)strtol(v, &end, 10);
+	if (end == v || *end != ' ' || errno)
+		return -1;
+	v = end + 1;
+	ex->run_ms = strtoll(v, &end, 10);
+	if (end == v || *end || errno || ex->run_ms < 0)
+		return -1;
+	return 0;
+}
+
 /* KEY=VALUE lines; unknown keys are skipped so that an older svcctl can read
- * a newer one's state. pid, starttime and boot_id are required; a state
- * without pgid (an older svcctl's) means the program led its own group, and
- * without sid, that the session is not checked. */
+ * a newer one's state. boot_id is required, and pid and starttime while a
+ * program should run (run= running or starting, or no run= at all: an older
+ * svcctl's state); a state without pgid (an older svcctl's) means the
+ * program led its own group, and without sid, that the session is not
+ * checked. */
 int state_parse(const char *text, struct state *st)
 {
 	char *copy = xstrdup(text), *save = NULL, *line;
@@ -64,9 +171,10 @@ int state_parse(const char *text, struct state *st)
 		*eq = '\0';
 		v = eq + 1;
 		if (strcmp(line, "pid") == 0) {
-			bad = parse_int(v, 1, 0x3fffffff, &n) < 0;
+			bad = parse_int(v, 0, 0x3fffffff, &n) < 0;
 			st->pid = (pid_t)n;
-			seen |= 1;
+			if (n > 0)
+				seen |= 1;
 		} else if (strcmp(line, "starttime") == 0) {
 			errno = 0;
 			st->starttime = strtoull(v, &end, 10);
@@ -77,7 +185,7 @@ int state_parse(const char *text, struct state *st)
 			copy_field(st->boot_id, sizeof(st->boot_id), v);
 			seen |= 4;
 		} else if (strcmp(line, "pgid") == 0) {
-			bad = parse_int(v, 1, 0x3fffffff, &n) < 0;
+			bad = parse_int(v, 0, 0x3fffffff, &n) < 0;
 			st->pgid = (pid_t)n;
 		} else if (strcmp(line, "sid") == 0) {
 			bad = parse_int(v, 0, 0x3fffffff, &n) < 0;
@@ -85,18 +193,43 @@ int state_parse(const char *text, struct state *st)
 		} else if (strcmp(line, "monitor_pid") == 0) {
 			bad = parse_int(v, 0, 0x3fffffff, &n) < 0;
 			st->monitor_pid = (pid_t)n;
+		} else if (strcmp(line, "monitor_starttime") == 0) {
+			errno = 0;
+			st->monitor_starttime = strtoull(v, &end, 10);
+			bad = *v < '0' || *v > '9' || *end || errno;
+		} else if (strcmp(line, "run") == 0) {
+			size_t i, nwords = sizeof(run_words) / sizeof(run_words[0]);
+
+			for (i = 0; i < nwords && strcmp(v, run_words[i]) != 0; i++)
+				;
+			bad = i == nwords;
+			st->run = (enum run_state)i;
 		} else if (strcmp(line, "started_at") == 0) {
 			st->started_at = strtoll(v, NULL, 10);
+		} else if (strcmp(line, "next_attempt") == 0) {
+			st->next_attempt = strtoll(v, NULL, 10);
 		} else if (strcmp(line, "restarts") == 0) {
 			bad = parse_int(v, 0, 1 << 30, &n) < 0;
 			st->restarts = (int)n;
 		} else if (strcmp(line, "last_exit") == 0) {
 			copy_field(st->last_exit, sizeof(st->last_exit), v);
+		} else if (strcmp(line, "reason") == 0) {
+			copy_field(st->reason, sizeof(st->reason), v);
+		} else if (strcmp(line, "status_text") == 0) {
+			copy_field(st->status_text, sizeof(st->status_text), v);
+		} else if (strcmp(line, "exit") == 0) {
+			if (st->nexits < STATE_EXITS_MAX)
+				bad = parse_exit(v, &st->exits[st->nexits++]) < 0;
 		} else if (strcmp(line, "exec") == 0) {
 			copy_field(st->exec, sizeof(st->exec), v);
 		}
 	}
 	free(copy);
+	if (!bad && !run_has_program(st->run)) {
+		/* nothing runs: a PID recorded anyway means nothing */
+		st->pid = 0;
+		seen |= 3;
+	}
 	if (bad || seen != 7) {
 		errno = EINVAL;
 		return -1;

@@ -184,17 +184,39 @@ int proc_group_members(const struct group_id *g, pid_t except, struct group_memb
 		       size_t max, size_t *total);
 
 /* pidfile + state file */
+
+/* What the monitor is doing (DESIGN 2, 4.8); a service started without a
+ * monitor is RUN_RUNNING while its program lives. */
+enum run_state { RUN_RUNNING, RUN_STARTING, RUN_BACKOFF, RUN_FATAL, RUN_STOPPED };
+
+#define STATE_EXITS_MAX 10 /* exits kept in NAME.state */
+
+struct exit_record {
+	long long when; /* wall clock, milliseconds */
+	int status; /* wait status */
+	long long run_ms; /* how long the run lasted */
+};
+
 struct state {
-	pid_t pid;
+	pid_t pid; /* 0 when no program runs (backoff, fatal, stopped) */
 	unsigned long long starttime;
 	char boot_id[40];
 	pid_t pgid, sid; /* the program's process group and session */
-	pid_t monitor_pid;
+	pid_t monitor_pid; /* 0: no monitor */
+	unsigned long long monitor_starttime;
+	enum run_state run;
 	long long started_at; /* wall clock, seconds */
+	long long next_attempt; /* backoff: wall clock, milliseconds */
 	int restarts;
 	char last_exit[64];
+	char reason[160]; /* fatal: why the monitor gave up */
+	char status_text[256]; /* the last STATUS= of a notify program */
+	size_t nexits;
+	struct exit_record exits[STATE_EXITS_MAX]; /* newest first */
 	char exec[512];
 };
+
+#define STATE_TEXT_MAX 4096
 
 int pidfile_lock(const char *lock_path);
 int pidfile_write(const char *path, pid_t pid);
@@ -204,6 +226,8 @@ int state_write(const char *path, const struct state *st);
 int state_read(const char *path, struct state *st);
 int state_parse(const char *text, struct state *st);
 int state_format(const struct state *st, char *buf, size_t len);
+const char *run_state_word(enum run_state run);
+void state_add_exit(struct state *st, const struct exit_record *ex);
 int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
 int mkdir_p(const char *path, mode_t mode);
 

@@ -119,8 +119,9 @@ static bool check_int(long long got, long long want, const char *file, int line,
 }
 
 #define CHECK(cond, ...) tap((cond), __FILE__, __LINE__, __VA_ARGS__)
-#define CHECK_STR(got, want, ...) check_str((got), (want), __FILE__, __LINE__, __VA_ARGS__)
-#define CHECK_INT(got, want, ...) \
+#define CHECK_STR(got, want, ...)                                                        \
+	check_str((got), (want), __FILE__, __LINE__, __VA_ARGS__)
+#define CHECK_INT(got, want, ...)                                                        \
 	check_int((long long)(got), (long long)(want), __FILE__, __LINE__, __VA_ARGS__)
 
 static void diag_errors(const struct errlist *el)
@@ -219,7 +220,8 @@ static void test_argv_split(void)
 	expect_split("plain words", "/bin/echo hello world", "/bin/echo", "hello",
 		     "world", (char *)NULL);
 	expect_split("one word", "sleep", "sleep", (char *)NULL);
-	expect_split("runs of blanks and tabs", "  a \t b\t\tc   ", "a", "b", "c", (char *)NULL);
+	expect_split("runs of blanks and tabs", "  a \t b\t\tc   ", "a", "b", "c",
+		     (char *)NULL);
 	expect_split("single quotes are literal", "echo 'a\\b $HOME \"x\" `y`'", "echo",
 		     "a\\b $HOME \"x\" `y`", (char *)NULL);
 	expect_split("single quotes keep blanks", "echo '  two  words '", "echo",
@@ -230,17 +232,21 @@ static void test_argv_split(void)
 		     "echo", "a\\nb", (char *)NULL);
 	expect_split("double quotes keep the backslash before '", "echo \"it\\'s\"",
 		     "echo", "it\\'s", (char *)NULL);
-	expect_split("single quote inside double quotes", "echo \"it's\"", "echo",
-		     "it's", (char *)NULL);
+	expect_split("single quote inside double quotes", "echo \"it's\"", "echo", "it's",
+		     (char *)NULL);
 	expect_split("backslash outside quotes quotes the next character",
-		     "echo a\\ b \\'c \\\\ \\\"", "echo", "a b", "'c", "\\", "\"", (char *)NULL);
-	expect_split("adjacent quoted parts form one word", "a'b'\"c\"", "abc", (char *)NULL);
-	expect_split("quoted parts inside a word", "x\"y z\"'w'v", "xy zwv", (char *)NULL);
+		     "echo a\\ b \\'c \\\\ \\\"", "echo", "a b", "'c", "\\", "\"",
+		     (char *)NULL);
+	expect_split("adjacent quoted parts form one word", "a'b'\"c\"", "abc",
+		     (char *)NULL);
+	expect_split("quoted parts inside a word", "x\"y z\"'w'v", "xy zwv",
+		     (char *)NULL);
 	expect_split("\"\" alone is one empty word", "\"\"", "", (char *)NULL);
-	expect_split("empty arguments keep their place", "prog \"\" '' x", "prog", "",
-		     "", "x", (char *)NULL);
+	expect_split("empty arguments keep their place", "prog \"\" '' x", "prog", "", "",
+		     "x", (char *)NULL);
 	expect_split("$HOME, ${X}, globs and redirections stay literal",
-		     "echo $HOME ${X} * >out", "echo", "$HOME", "${X}", "*", ">out", (char *)NULL);
+		     "echo $HOME ${X} * >out", "echo", "$HOME", "${X}", "*", ">out",
+		     (char *)NULL);
 
 	expect_split_error("unterminated single quote", "echo 'abc");
 	expect_split_error("unterminated double quote", "echo \"abc");
@@ -297,7 +303,8 @@ static void test_argv_resolve(void)
 
 /* ---- state_parse / state_format ----------------------------------------- */
 
-#define STATE_REQUIRED "pid=1234\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n"
+#define STATE_REQUIRED                                                                   \
+	"pid=1234\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n"
 
 static void expect_state_error(const char *name, const char *text)
 {
@@ -306,8 +313,10 @@ static void expect_state_error(const char *name, const char *text)
 
 	errno = 0;
 	rc = state_parse(text, &st);
-	if (!CHECK(rc == -1 && errno == EINVAL, "state_parse: %s is -1 with EINVAL", name))
-		printf("#   rc %d, pid %d, starttime %llu\n", rc, (int)st.pid, st.starttime);
+	if (!CHECK(rc == -1 && errno == EINVAL, "state_parse: %s is -1 with EINVAL",
+		   name))
+		printf("#   rc %d, pid %d, starttime %llu\n", rc, (int)st.pid,
+		       st.starttime);
 }
 
 static void test_state(void)
@@ -329,7 +338,8 @@ static void test_state(void)
 	snprintf(in.exec, sizeof(in.exec), "%s", "/usr/bin/web --port=8080 'a b'");
 
 	n = state_format(&in, buf, sizeof(buf));
-	CHECK(n > 0 && (size_t)n == strlen(buf), "state_format returns the length written");
+	CHECK(n > 0 && (size_t)n == strlen(buf),
+	      "state_format returns the length written");
 	memset(&out, 0x55, sizeof(out));
 	CHECK(state_parse(buf, &out) == 0, "state_parse reads what state_format wrote");
 	CHECK_INT(out.pid, in.pid, "state round trip: pid");
@@ -348,7 +358,8 @@ static void test_state(void)
 	      "state_format: a buffer too small is -1");
 
 	CHECK(state_parse(STATE_REQUIRED, &out) == 0 && out.pid == 1234 &&
-		      out.starttime == 5678 && out.monitor_pid == 0 && out.exec[0] == '\0',
+		      out.starttime == 5678 && out.monitor_pid == 0 &&
+		      out.exec[0] == '\0',
 	      "state_parse: pid, starttime and boot_id alone are enough");
 	CHECK(state_parse(STATE_REQUIRED, &out) == 0 && out.pgid == 1234 && out.sid == 0,
 	      "state_parse: without pgid the program led its own group");
@@ -357,32 +368,91 @@ static void test_state(void)
 		      out.pid == 1234,
 	      "state_parse: unknown keys and lines are ignored");
 
-	expect_state_error("missing pid",
-			   "starttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+	expect_state_error(
+		"missing pid",
+		"starttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
 	expect_state_error("missing starttime",
 			   "pid=1234\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
 	expect_state_error("missing boot_id", "pid=1234\nstarttime=5678\n");
 	expect_state_error("empty boot_id", "pid=1234\nstarttime=5678\nboot_id=\n");
 	expect_state_error("pid=abc",
-			   "pid=abc\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
-	expect_state_error("pid=-3",
-			   "pid=-3\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
-	expect_state_error("pid=0",
-			   "pid=0\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
-	expect_state_error("empty pid",
-			   "pid=\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+			   "pid=abc\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-"
+			   "2f3b4c5d6e7f\n");
+	expect_state_error(
+		"pid=-3",
+		"pid=-3\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+	expect_state_error(
+		"pid=0",
+		"pid=0\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+	expect_state_error(
+		"empty pid",
+		"pid=\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
 	expect_state_error("pid=12x",
-			   "pid=12x\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+			   "pid=12x\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-"
+			   "2f3b4c5d6e7f\n");
 	expect_state_error("pid=4294967296 (beyond pid_t)",
-			   "pid=4294967296\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+			   "pid=4294967296\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-"
+			   "9d1a-2f3b4c5d6e7f\n");
 	expect_state_error("starttime=abc",
-			   "pid=1234\nstarttime=abc\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
-	expect_state_error("starttime=-5",
-			   "pid=1234\nstarttime=-5\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+			   "pid=1234\nstarttime=abc\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-"
+			   "2f3b4c5d6e7f\n");
+	expect_state_error(
+		"starttime=-5",
+		"pid=1234\nstarttime=-5\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
 	expect_state_error("a garbage pid line after a good one",
 			   STATE_REQUIRED "pid=abc\n");
 	expect_state_error("empty text", "");
 	expect_state_error("only newlines", "\n\n\n");
+	expect_state_error("an unknown run word", STATE_REQUIRED "run=sleeping\n");
+	expect_state_error(
+		"run=running without a pid",
+		"pid=0\nrun=running\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+	expect_state_error("an exit record with a missing field",
+			   STATE_REQUIRED "exit=17 256\n");
+	expect_state_error("an exit record with a negative run",
+			   STATE_REQUIRED "exit=17 256 -4\n");
+}
+
+/* The monitor's records: run state, backoff, the reason, the exits */
+static void test_state_monitor(void)
+{
+	struct state in = {0}, out;
+	struct exit_record ex = {0};
+	char buf[STATE_TEXT_MAX];
+
+	snprintf(in.boot_id, sizeof(in.boot_id), "%s", "b");
+	in.run = RUN_BACKOFF;
+	in.monitor_pid = 77;
+	in.monitor_starttime = 99;
+	in.next_attempt = 1700000000123LL;
+	snprintf(in.reason, sizeof(in.reason), "%s", "line one\nfake=key");
+	for (int i = 1; i <= STATE_EXITS_MAX + 2; i++) {
+		ex.when = i;
+		ex.status = i * 256;
+		ex.run_ms = i * 10;
+		state_add_exit(&in, &ex);
+	}
+	CHECK(in.nexits == STATE_EXITS_MAX && in.exits[0].when == STATE_EXITS_MAX + 2 &&
+		      in.exits[STATE_EXITS_MAX - 1].when == 3,
+	      "state_add_exit keeps the newest %d, newest first", STATE_EXITS_MAX);
+	CHECK(state_format(&in, buf, sizeof(buf)) > 0 && state_parse(buf, &out) == 0,
+	      "state round trip: a state with no program (backoff) and pid 0");
+	CHECK(out.run == RUN_BACKOFF && out.pid == 0 && out.monitor_pid == 77 &&
+		      out.monitor_starttime == 99 && out.next_attempt == in.next_attempt,
+	      "state round trip: run, monitor, next attempt");
+	CHECK(out.nexits == STATE_EXITS_MAX && out.exits[0].when == STATE_EXITS_MAX + 2 &&
+		      out.exits[0].status == (STATE_EXITS_MAX + 2) * 256 &&
+		      out.exits[0].run_ms == (STATE_EXITS_MAX + 2) * 10 &&
+		      out.exits[STATE_EXITS_MAX - 1].when == 3,
+	      "state round trip: the exits, in order");
+	CHECK_STR(out.reason, "line one fake=key",
+		  "state_format: a newline in free text cannot start a key");
+	CHECK(state_parse("pid=55\nstarttime=1\nrun=fatal\nboot_id=b\n", &out) == 0 &&
+		      out.pid == 0 && out.run == RUN_FATAL,
+	      "state_parse: a PID in a state where nothing runs is dropped");
+	CHECK(strcmp(run_state_word(RUN_STARTING), "starting") == 0 &&
+		      strcmp(run_state_word(RUN_STOPPED), "stopped") == 0,
+	      "run_state_word names the states as DESIGN 2 does");
 }
 
 /* ---- parse_size, parse_seconds, parse_int, signals ---------------------- */
@@ -660,21 +730,27 @@ static void test_service_valid(void)
 		CHECK_INT(svc.stop_signal, SIGINT, "web.ini: stop_signal = INT");
 		CHECK_INT(svc.kill_mode, KILL_PROCESS, "web.ini: kill_mode = process");
 		CHECK_INT(svc.reload_signal, 0, "web.ini: reload_signal = none is 0");
-		CHECK(svc.ready_seconds == 2.5, "web.ini: ready_seconds overrides the global 1");
+		CHECK(svc.ready_seconds == 2.5,
+		      "web.ini: ready_seconds overrides the global 1");
 		CHECK(svc.stop_timeout == 7, "web.ini: stop_timeout = 7");
-		CHECK(svc.start_timeout == 30, "web.ini: start_timeout from the global config");
+		CHECK(svc.start_timeout == 30,
+		      "web.ini: start_timeout from the global config");
 		CHECK_INT(svc.nice, 5, "web.ini: nice = 5");
-		CHECK(svc.nofile_set && svc.nofile_soft == 1024 && svc.nofile_hard == 4096,
+		CHECK(svc.nofile_set && svc.nofile_soft == 1024 &&
+			      svc.nofile_hard == 4096,
 		      "web.ini: limit_nofile = 1024:4096");
-		CHECK(svc.success_codes[0] && svc.success_codes[3] && svc.success_codes[143] &&
-			      !svc.success_codes[1] && !svc.success_codes[255],
+		CHECK(svc.success_codes[0] && svc.success_codes[3] &&
+			      svc.success_codes[143] && !svc.success_codes[1] &&
+			      !svc.success_codes[255],
 		      "web.ini: success_exit_codes = 0 3, 143");
 		CHECK_INT(svc.err.kind, OUT_NULL, "web.ini: stderr = null");
-		CHECK_INT(svc.out.kind, OUT_FILE, "web.ini: stdout defaults to the log file");
+		CHECK_INT(svc.out.kind, OUT_FILE,
+			  "web.ini: stdout defaults to the log file");
 		CHECK_STR(svc.directory, "/tmp", "web.ini: directory");
 		CHECK_INT(svc.environment.n, 3, "web.ini: [environment] has 3 entries");
 		if (svc.environment.n == 3) {
-			CHECK_STR(svc.environment.v[0], "LANG=C.UTF-8", "web.ini: LANG=C.UTF-8");
+			CHECK_STR(svc.environment.v[0], "LANG=C.UTF-8",
+				  "web.ini: LANG=C.UTF-8");
 			CHECK_STR(svc.environment.v[1], "EMPTY=", "web.ini: EMPTY=");
 			CHECK_STR(svc.environment.v[2], "PATH=/usr/bin:/bin",
 				  "web.ini: PATH keeps its colons");
@@ -683,7 +759,8 @@ static void test_service_valid(void)
 		CHECK_INT(svc.start_priority, 20, "web.ini: start_priority");
 		CHECK_INT(svc.stop_priority, 80, "web.ini: stop_priority");
 		want = xasprintf("%s/run/web.pid", tmpdir);
-		CHECK_STR(svc.pidfile, want, "web.ini: pidfile defaults to run_dir/NAME.pid");
+		CHECK_STR(svc.pidfile, want,
+			  "web.ini: pidfile defaults to run_dir/NAME.pid");
 		free(want);
 		want = xasprintf("%s/log/web.log", tmpdir);
 		CHECK_STR(svc.log_path, want, "web.ini: log_path is log_dir/NAME.log");
@@ -694,17 +771,24 @@ static void test_service_valid(void)
 
 	write_service("plain", "[service]\nexec = sleep 1000\n");
 	if (load_ok("plain", &svc, "a minimal file")) {
-		CHECK_STR(svc.description, "plain", "plain.ini: description defaults to the name");
+		CHECK_STR(svc.description, "plain",
+			  "plain.ini: description defaults to the name");
 		CHECK_INT(svc.umask, 022, "plain.ini: umask defaults to 022");
-		CHECK_INT(svc.stop_signal, SIGTERM, "plain.ini: stop_signal defaults to TERM");
-		CHECK_INT(svc.reload_signal, SIGHUP, "plain.ini: reload_signal defaults to HUP");
-		CHECK_INT(svc.kill_mode, KILL_GROUP, "plain.ini: kill_mode defaults to group");
-		CHECK(svc.ready_seconds == 1, "plain.ini: ready_seconds from the global config");
-		CHECK(svc.stop_timeout == 10, "plain.ini: stop_timeout from the global config");
+		CHECK_INT(svc.stop_signal, SIGTERM,
+			  "plain.ini: stop_signal defaults to TERM");
+		CHECK_INT(svc.reload_signal, SIGHUP,
+			  "plain.ini: reload_signal defaults to HUP");
+		CHECK_INT(svc.kill_mode, KILL_GROUP,
+			  "plain.ini: kill_mode defaults to group");
+		CHECK(svc.ready_seconds == 1,
+		      "plain.ini: ready_seconds from the global config");
+		CHECK(svc.stop_timeout == 10,
+		      "plain.ini: stop_timeout from the global config");
 		CHECK(svc.success_codes[0] && !svc.success_codes[1],
 		      "plain.ini: only exit code 0 is success");
 		CHECK_INT(svc.environment.n, 0, "plain.ini: no environment");
-		CHECK(service_unsupported(&svc) == NULL, "plain.ini: nothing unsupported");
+		CHECK(service_unsupported(&svc) == NULL,
+		      "plain.ini: nothing unsupported");
 	}
 	service_free(&svc);
 
@@ -716,7 +800,8 @@ static void test_service_valid(void)
 		      "stop_signal = USR1\n");
 	if (load_ok("cont", &svc, "an exec continued on indented lines")) {
 		CHECK_STR(svc.exec_line, "/bin/echo one two three",
-			  "cont.ini: continuation lines joined with one space, comment dropped");
+			  "cont.ini: continuation lines joined with one space, comment "
+			  "dropped");
 		CHECK_INT(svc.argv.n, 4, "cont.ini: the joined exec is 4 words");
 		CHECK_INT(svc.stop_signal, SIGUSR1, "cont.ini: the key after it is read");
 	}
@@ -764,14 +849,17 @@ static void test_service_errors(void)
 	expect_load_error("unknownsec", 4, "servce", NULL, "an unknown section");
 
 	write_service("emptysec", "[service]\nexec = /bin/true\n[nothing]\n");
-	expect_load_error("emptysec", 3, "nothing", NULL, "an unknown section with no keys");
+	expect_load_error("emptysec", 3, "nothing", NULL,
+			  "an unknown section with no keys");
 
-	write_service("dup", "[service]\nexec = /bin/true\ndescription = a\n"
-			     "stop_timeout = 1\ndescription = b\n");
+	write_service("dup",
+		      "[service]\nexec = /bin/true\ndescription = a\n"
+		      "stop_timeout = 1\ndescription = b\n");
 	expect_load_error("dup", 5, "description", "line 3",
 			  "a duplicate key (naming the first line)");
 
-	write_service("dupenv", "[environment]\nA = 1\nA = 2\n[service]\nexec = /bin/true\n");
+	write_service("dupenv",
+		      "[environment]\nA = 1\nA = 2\n[service]\nexec = /bin/true\n");
 	expect_load_error("dupenv", 3, "A", "line 2", "a duplicate environment key");
 
 	{
@@ -803,12 +891,14 @@ static void test_service_errors(void)
 	expect_bad_value("badsize", "log_max_bytes = 10X", "log_max_bytes");
 
 	write_service("badexec", "[service]\nexec = /bin/echo 'abc\n");
-	expect_load_error("badexec", 2, "exec", "quote", "an exec with an unterminated quote");
+	expect_load_error("badexec", 2, "exec", "quote",
+			  "an exec with an unterminated quote");
 	write_service("relexec", "[service]\nexec = bin/prog\n");
 	expect_load_error("relexec", 2, "exec", NULL, "an exec with a relative path");
 	write_service("badenv", "[service]\nexec = /bin/true\n[environment]\n1BAD = x\n");
 	expect_load_error("badenv", 4, "1BAD", NULL, "an invalid environment name");
-	write_service("badinst", "[service]\nexec = /bin/true\n[install]\nstart_priority = 100\n");
+	write_service("badinst",
+		      "[service]\nexec = /bin/true\n[install]\nstart_priority = 100\n");
 	expect_load_error("badinst", 4, "start_priority", NULL, "start_priority = 100");
 
 	write_service("outside", "exec = /bin/true\n[service]\nexec = /bin/true\n");
@@ -832,13 +922,16 @@ static void test_service_errors(void)
 	expect_load_error("emptyexec", 2, "exec", NULL, "an empty exec");
 
 	write_service("forking", "[service]\nexec = /bin/true\ntype = forking\n");
-	expect_load_error("forking", 0, "pidfile", NULL, "type = forking without pidfile");
+	expect_load_error("forking", 0, "pidfile", NULL,
+			  "type = forking without pidfile");
 
 	/* every problem is reported, not only the first */
-	write_service("many", "[service]\nexec = /bin/true\nnice = 50\numask = 999\nbogus = 1\n");
+	write_service("many",
+		      "[service]\nexec = /bin/true\nnice = 50\numask = 999\nbogus = 1\n");
 	rc = service_load(&svc, &test_gc, "many", &el);
 	where = xasprintf("%s/many.ini:", tmpdir);
-	if (!CHECK(rc == -1 && el.msgs.n == 3 && errors_have(&el, where, ":3:", "nice", (char *)NULL) &&
+	if (!CHECK(rc == -1 && el.msgs.n == 3 &&
+			   errors_have(&el, where, ":3:", "nice", (char *)NULL) &&
 			   errors_have(&el, where, ":4:", "umask", (char *)NULL) &&
 			   errors_have(&el, where, ":5:", "bogus", (char *)NULL),
 		   "service_load: three bad lines give three errors, each with its line"))
@@ -849,7 +942,8 @@ static void test_service_errors(void)
 
 	errno = 0;
 	rc = service_load(&svc, &test_gc, "no-such-service", &el);
-	if (!CHECK(rc == -1 && errno == ENOENT && errors_have(&el, "no such service", (char *)NULL),
+	if (!CHECK(rc == -1 && errno == ENOENT &&
+			   errors_have(&el, "no such service", (char *)NULL),
 		   "service_load: a missing file is -1 with ENOENT"))
 		diag_errors(&el);
 	service_free(&svc);
@@ -985,7 +1079,8 @@ static void test_path(void)
 	} else {
 		/* the plan counts these four either way */
 		for (int i = 0; i < 4; i++)
-			CHECK(true, "path: another user's links and files # SKIP needs root");
+			CHECK(true,
+			      "path: another user's links and files # SKIP needs root");
 	}
 
 	/* FIFOs, devices and directories are never opened as files */
@@ -1101,21 +1196,24 @@ static void test_conf(void)
 	if (symlink("conf", link) < 0)
 		bail_out("cannot create", link);
 
-	write_text(path, "# global settings\n"
-			 "services_dir = \"svc\"\n"
-			 "run_dir = \"/var/tmp/run-abs\"\n"
-			 "stop_timeout = 2.5\n"
-			 "ready_seconds = 0.25\n"
-			 "start_timeout = 12\n");
+	write_text(path,
+		   "# global settings\n"
+		   "services_dir = \"svc\"\n"
+		   "run_dir = \"/var/tmp/run-abs\"\n"
+		   "stop_timeout = 2.5\n"
+		   "ready_seconds = 0.25\n"
+		   "start_timeout = 12\n");
 	rc = conf_load(&gc, via_link, true, &el);
 	if (!CHECK(rc == 0 && el.msgs.n == 0, "conf_load: a valid file loads"))
 		diag_errors(&el);
 	real = realpath(dir, NULL);
 	want = xasprintf("%s/svc", real ? real : dir);
 	CHECK_STR(gc.services_dir, want,
-		  "conf_load: a relative services_dir resolves against the file's real directory");
+		  "conf_load: a relative services_dir resolves against the file's real "
+		  "directory");
 	free(want);
-	CHECK_STR(gc.run_dir, "/var/tmp/run-abs", "conf_load: an absolute run_dir is kept");
+	CHECK_STR(gc.run_dir, "/var/tmp/run-abs",
+		  "conf_load: an absolute run_dir is kept");
 	want = xasprintf("%s/svcctl.conf", real ? real : dir);
 	CHECK_STR(gc.path, want, "conf_load: path is the real path of the file read");
 	free(want);
@@ -1150,7 +1248,8 @@ static void test_conf(void)
 
 	write_text(path, "start_timeout = soon\n");
 	rc = conf_load(&gc, path, true, &el);
-	if (!CHECK(rc == -1 && el.msgs.n > 0, "conf_load: a non-number float is an error"))
+	if (!CHECK(rc == -1 && el.msgs.n > 0,
+		   "conf_load: a non-number float is an error"))
 		diag_errors(&el);
 	conf_free(&gc);
 	errlist_free(&el);
@@ -1291,7 +1390,8 @@ static void test_untrusted_input(void)
 
 /* ---- driver ------------------------------------------------------------- */
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
 {
 	(void)st;
 	(void)flag;
@@ -1304,6 +1404,7 @@ static void run_all(void)
 	test_argv_split();
 	test_argv_resolve();
 	test_state();
+	test_state_monitor();
 	test_parse();
 	test_service_name();
 
@@ -1328,7 +1429,7 @@ static void run_all(void)
 /* How many checks run_all() makes, declared before any runs: a run that ends
  * early (an exit(0) part-way, a check skipped by a bad branch) is then a
  * failure, not a shorter pass. Change it with the checks. */
-#define UNIT_PLAN 313
+#define UNIT_PLAN 324
 
 static bool starts_with(const char *s, const char *prefix)
 {
@@ -1406,16 +1507,19 @@ int main(void)
 		}
 	}
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (starts_with(line, "ok ") || starts_with(line, "not ok ") || line[0] == '#')
+		if (starts_with(line, "ok ") || starts_with(line, "not ok ") ||
+		    line[0] == '#')
 			printf("%s\n", line);
 		else
 			printf("# %s\n", line);
 	free(out);
 	describe_wait_status(status, how, sizeof(how));
-	printf("%s %d - the tests ran to the end with no crash, sanitizer report or leak%s%s\n",
+	printf("%s %d - the tests ran to the end with no crash, sanitizer report or "
+	       "leak%s%s\n",
 	       clean ? "ok" : "not ok", UNIT_PLAN + 1, clean ? "" : ": test process ",
 	       clean ? "" : how);
 	if (n != UNIT_PLAN)
-		printf("not ok %d - %d checks ran of the %d planned\n", UNIT_PLAN + 2, n, UNIT_PLAN);
+		printf("not ok %d - %d checks ran of the %d planned\n", UNIT_PLAN + 2, n,
+		       UNIT_PLAN);
 	return failed || !clean || n != UNIT_PLAN ? 1 : 0;
 }
