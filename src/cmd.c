@@ -99,48 +99,6 @@ static void forget_pid(const struct service *svc)
 	(void)pidfile_remove(svc->state_path);
 }
 
-static const char *service_log_path(const struct service *svc)
-{
-	if (svc->out.kind == OUT_FILE)
-		return svc->out.path ? svc->out.path : svc->log_path;
-	if (svc->err.kind == OUT_FILE)
-		return svc->err.path;
-	return NULL;
-}
-
-static int open_output(const struct cmdctx *c, const struct service *svc,
-		       const struct output *o, int *fd)
-{
-	const char *path, *why = NULL;
-
-	if (o->kind == OUT_NULL) {
-		*fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		return *fd < 0 ? -1 : 0;
-	}
-	path = o->path ? o->path : svc->log_path;
-	if (!o->path) {
-		int dirfd = path_mkdir_trusted(c->gc.log_dir, 0755, &why);
-
-		if (dirfd < 0) {
-			msg_error(svc->name, "log_dir %s: %s", c->gc.log_dir,
-				  why ? why : strerror(errno));
-			return -1;
-		}
-		close(dirfd);
-	}
-	/* root's 0640 file, even in a directory the service's user owns; a
-	 * FIFO there would block the start with the lock held */
-	*fd = path_open_trusted(path, O_WRONLY | O_APPEND | O_CREAT, 0640, &why);
-	if (*fd < 0) {
-		int saved = errno;
-
-		msg_error(svc->name, "log %s: %s", path, why ? why : strerror(errno));
-		errno = saved;
-		return -1;
-	}
-	return 0;
-}
-
 struct started {
 	const struct service *svc;
 	const char *path;
@@ -197,37 +155,6 @@ static void format_leftovers(const struct identity *id, char *buf, size_t len)
 		snprintf(buf + used, len - used, ", ...");
 }
 
-static int prepare_ids(const struct service *svc, struct spawn_plan *plan, int *ngroups)
-{
-	plan->change_ids = false;
-	if (!svc->set_user && !svc->set_group)
-		return 0;
-	if (geteuid() != 0) {
-		if ((svc->set_user && svc->uid != geteuid()) ||
-		    (svc->set_group && svc->gid != getegid())) {
-			msg_error(svc->name, "user=/group= needs root to switch to %s",
-				  svc->user ? svc->user : svc->group);
-			return EXIT_PERM;
-		}
-		return 0;
-	}
-	plan->change_ids = true;
-	*ngroups = 64;
-	plan->groups = xcalloc((size_t)*ngroups, sizeof(gid_t));
-	if (svc->set_user) {
-		if (getgrouplist(svc->user, svc->gid, plan->groups, ngroups) < 0) {
-			free(plan->groups);
-			plan->groups = xcalloc((size_t)*ngroups, sizeof(gid_t));
-			(void)getgrouplist(svc->user, svc->gid, plan->groups, ngroups);
-		}
-	} else {
-		plan->groups[0] = svc->gid;
-		*ngroups = 1;
-	}
-	plan->ngroups = (size_t)*ngroups;
-	return 0;
-}
-
 static int report_failure(const struct service *svc, const struct spawn_result *res,
 			  const struct started *st)
 {
@@ -266,12 +193,10 @@ static int start_locked(struct cmdctx *c, struct service *svc)
 	struct identity id;
 	struct spawn_plan plan = {.out_fd = -1, .err_fd = -1, .dir_fd = -1};
 	struct spawn_result res;
-	struct strv env = {0};
 	struct errlist el = {0};
 	struct started st;
-	const char *unsupported, *why = NULL;
-	char *path = NULL;
-	int ngroups = 0, rc;
+	const char *unsupported;
+	int rc;
 
 	identify(svc, &id);
 	switch (id.ident) {
@@ -312,44 +237,13 @@ static int start_locked(struct cmdctx *c, struct service *svc)
 		msg_error(svc->name, "%s is not supported yet", unsupported);
 		return EXIT_UNIMPLEMENTED;
 	}
-	rc = prepare_ids(svc, &plan, &ngroups);
-	if (rc)
-		return rc;
-	if (argv_resolve(svc->argv.v[0], &path) < 0) {
-		msg_error(svc->name, "exec %s: %s", svc->argv.v[0], strerror(errno));
-		rc = errno == EINVAL ? EXIT_NOTCONFIGURED : EXIT_NOTINSTALLED;
-		goto out;
-	}
-	if (build_environment(svc, &env, &el) < 0) {
+	rc = plan_prepare(&plan, svc, &c->gc, true, &el);
+	if (rc) {
 		print_errors(&el);
-		rc = EXIT_NOTCONFIGURED;
-		goto out;
-	}
-	plan.svc = svc;
-	plan.path = path;
-	plan.envp = env.v;
-	plan.set_nice = geteuid() == 0 || svc->nice != 0;
-	plan.out_fd = plan.err_fd = -1;
-	/* root's chdir happens before the switch to the service's user */
-	plan.dir_fd = path_open_trusted(svc->directory, O_RDONLY | O_DIRECTORY, 0, &why);
-	if (plan.dir_fd < 0) {
-		rc = errno_exit(errno);
-		msg_error(svc->name, "chdir %s: %s", svc->directory,
-			  why ? why : strerror(errno));
-		goto out;
-	}
-	if (open_output(c, svc, &svc->out, &plan.out_fd) < 0) {
-		rc = errno_exit(errno);
-		goto out;
-	}
-	if (svc->err.kind == OUT_STDOUT)
-		plan.err_fd = plan.out_fd;
-	else if (open_output(c, svc, &svc->err, &plan.err_fd) < 0) {
-		rc = errno_exit(errno);
 		goto out;
 	}
 	st.svc = svc;
-	st.path = path;
+	st.path = plan.path;
 	st.failed_file = NULL;
 	if (spawn_service(&plan, &res, record_start, &st) < 0 || res.died) {
 		if (!res.step[0] && !res.died) {
@@ -364,15 +258,7 @@ static int start_locked(struct cmdctx *c, struct service *svc)
 	msg_info("%s: started (pid %d)\n", svc->name, (int)res.pid);
 	rc = EXIT_OK;
 out:
-	if (plan.dir_fd >= 0)
-		close(plan.dir_fd);
-	if (plan.err_fd >= 0 && plan.err_fd != plan.out_fd)
-		close(plan.err_fd);
-	if (plan.out_fd >= 0)
-		close(plan.out_fd);
-	free(plan.groups);
-	free(path);
-	strv_free(&env);
+	plan_free(&plan);
 	errlist_free(&el);
 	return rc;
 }

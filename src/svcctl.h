@@ -312,6 +312,8 @@ struct spawn_plan {
 	bool change_ids;
 	gid_t *groups;
 	size_t ngroups;
+	char *resolved; /* owned: path */
+	struct strv env; /* owned: envp */
 };
 
 /* when spawn_service calls back: the program forked (not yet exec'd, it
@@ -322,6 +324,16 @@ typedef int (*spawn_record_fn)(enum spawn_phase phase, pid_t pid, pid_t sid, voi
 
 int spawn_service(const struct spawn_plan *plan, struct spawn_result *res,
 		  spawn_record_fn record, void *arg);
+
+/* the program's plan (plan.c) */
+int plan_prepare(struct spawn_plan *plan, const struct service *svc,
+		 const struct globalconf *gc, bool outputs, struct errlist *el);
+void plan_free(struct spawn_plan *plan);
+int plan_log_dir(const struct globalconf *gc, const struct service *svc,
+		 const struct output *o, struct errlist *el);
+int plan_open_output(const struct globalconf *gc, const struct service *svc,
+		     const struct output *o, int *fd, struct errlist *el);
+const char *service_log_path(const struct service *svc);
 int build_environment(const struct service *svc, struct strv *env, struct errlist *el);
 int env_file_parse(char *text, size_t len, const char *file, struct strv *env,
 		   struct errlist *el);
