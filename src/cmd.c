@@ -188,6 +188,88 @@ static int report_failure(const struct service *svc, const struct spawn_result *
 	return EXIT_FAILED;
 }
 
+#define MONITOR_GRACE 10.0 /* beyond the stop schedule, for the monitor's own exit */
+
+/* Asks the verified monitor to stop (DESIGN 4.8) and waits until it is
+ * gone: it stops respawning first, runs the stop schedule on the program,
+ * reaps it and records the exit. 0 once it is gone; -1 when it could not be
+ * asked or would not go (then it is killed, and the caller deals with
+ * whatever it left running). */
+static int stop_monitor(const struct service *svc, const struct identity *id)
+{
+	struct proc_info pi;
+	pid_t mpid = id->st.monitor_pid;
+	int pidfd = proc_pidfd_open(mpid), rc = 0;
+
+	if (pidfd < 0)
+		return errno == ESRCH ? 0 : -1;
+	/* checked again after the pidfd was opened: it names the verified
+	 * monitor, or the monitor is gone already */
+	if (proc_stat(mpid, &pi) < 0 || proc_state_of(&pi) != PROC_ALIVE ||
+	    pi.starttime != id->st.monitor_starttime) {
+		close(pidfd);
+		return 0;
+	}
+	if (proc_pidfd_signal(pidfd, SIGTERM) < 0) {
+		rc = errno == ESRCH ? 0 : -1;
+		close(pidfd);
+		return rc;
+	}
+	if (!stop_wait(pidfd, mpid, now_mono() + svc->stop_timeout + MONITOR_GRACE)) {
+		msg_warn(svc->name, "monitor %d did not exit; killing it", (int)mpid);
+		(void)proc_pidfd_signal(pidfd, SIGKILL);
+		(void)stop_wait(pidfd, mpid, now_mono() + MONITOR_GRACE);
+		rc = -1;
+	}
+	close(pidfd);
+	return rc;
+}
+
+/* A start under a monitor: the monitor forks the program, records it and
+ * reports the first run's outcome; the plan is prepared here first only to
+ * say what is wrong the same way an unsupervised start does. */
+static int start_supervised(struct cmdctx *c, struct service *svc)
+{
+	struct spawn_plan plan;
+	struct spawn_result res;
+	struct errlist el = {0};
+	struct started st = {svc, NULL, NULL};
+	int rc = plan_prepare(&plan, svc, &c->gc, false, &el);
+
+	if (rc) {
+		print_errors(&el);
+		goto out;
+	}
+	st.path = plan.path;
+	if (supervise_start(&c->gc, svc, &res) < 0 || res.died) {
+		if (res.message[0]) {
+			msg_error(NULL, "%s", res.message);
+			rc = res.exit_code ? res.exit_code : EXIT_FAILED;
+		} else if (!res.step[0] && !res.died) {
+			msg_error(svc->name, "fork: %s", strerror(errno));
+			rc = EXIT_FAILED;
+		} else {
+			rc = report_failure(svc, &res, &st);
+		}
+		if (strcmp(res.step, "supervise") == 0) {
+			/* the monitor vanished: end what it recorded */
+			struct identity id;
+			enum stop_result sr;
+
+			if (identify(svc, &id) == 0 && id.ident == IDENT_RUNNING)
+				(void)group_end(&id.group, SIGKILL, 0, &sr);
+		}
+		forget_pid(svc);
+		goto out;
+	}
+	msg_info("%s: started (pid %d)\n", svc->name, (int)res.pid);
+	rc = EXIT_OK;
+out:
+	plan_free(&plan);
+	errlist_free(&el);
+	return rc;
+}
+
 static int start_locked(struct cmdctx *c, struct service *svc)
 {
 	struct identity id;
@@ -199,8 +281,22 @@ static int start_locked(struct cmdctx *c, struct service *svc)
 	int rc;
 
 	identify(svc, &id);
+	if (id.supervised && id.ident != IDENT_RUNNING && id.ident != IDENT_STARTING) {
+		/* the monitor waits to restart the program, or is about to
+		 * decide: start means now, afresh */
+		if (stop_monitor(svc, &id) < 0)
+			msg_warn(svc->name, "its monitor would not stop");
+		identify(svc, &id);
+	}
 	switch (id.ident) {
 	case IDENT_RUNNING:
+	case IDENT_STARTING:
+		if (id.monitor_lost) {
+			msg_info("%s: already running (pid %d), unsupervised: its "
+				 "monitor is gone; 'restart' brings supervision back\n",
+				 svc->name, (int)id.pid);
+			return EXIT_OK;
+		}
 		if (id.pidfile_missing && pidfile_write(svc->pidfile, id.pid) < 0)
 			msg_warn(svc->name, "cannot restore %s: %s", svc->pidfile,
 				 strerror(errno));
@@ -227,7 +323,12 @@ static int start_locked(struct cmdctx *c, struct service *svc)
 	}
 	case IDENT_DEAD:
 	case IDENT_STALE:
+	case IDENT_BACKOFF:
 		msg_verbose("%s: removing stale pidfile (%s)", svc->name, id.why);
+		forget_pid(svc);
+		break;
+	case IDENT_FATAL:
+		/* afresh, the counters reset */
 		forget_pid(svc);
 		break;
 	case IDENT_NONE: break;
@@ -237,6 +338,8 @@ static int start_locked(struct cmdctx *c, struct service *svc)
 		msg_error(svc->name, "%s is not supported yet", unsupported);
 		return EXIT_UNIMPLEMENTED;
 	}
+	if (service_supervised(svc))
+		return start_supervised(c, svc);
 	rc = plan_prepare(&plan, svc, &c->gc, true, &el);
 	if (rc) {
 		print_errors(&el);
@@ -277,8 +380,29 @@ static int stop_locked(struct cmdctx *c, struct service *svc, bool *was_running)
 		msg_error(svc->name, "%s: %s; not signalling it", svc->pidfile, id.why);
 		return EXIT_FAILED;
 	}
+	if (id.supervised) {
+		bool ran = id.ident == IDENT_RUNNING || id.ident == IDENT_STARTING;
+
+		if (stop_monitor(svc, &id) < 0)
+			msg_warn(svc->name,
+				 "its monitor would not stop; stopping the "
+				 "program itself");
+		identify(svc, &id);
+		if (id.ident != IDENT_RUNNING && id.ident != IDENT_STARTING &&
+		    id.ident != IDENT_LEFTOVER && id.ident != IDENT_UNTRUSTED) {
+			/* the monitor recorded the stop and the last exit */
+			*was_running = ran;
+			msg_info("%s: %s\n", svc->name, ran ? "stopped" : "not running");
+			return EXIT_OK;
+		}
+	}
 	if (id.ident == IDENT_NONE) {
 		(void)pidfile_remove(svc->state_path);
+		msg_info("%s: not running\n", svc->name);
+		return EXIT_OK;
+	}
+	if (id.ident == IDENT_FATAL || id.ident == IDENT_BACKOFF) {
+		forget_pid(svc);
 		msg_info("%s: not running\n", svc->name);
 		return EXIT_OK;
 	}
@@ -411,7 +535,7 @@ static int reload_loaded(struct service *svc)
 		return EXIT_UNIMPLEMENTED;
 	}
 	identify(svc, &id);
-	if (id.ident != IDENT_RUNNING) {
+	if (id.ident != IDENT_RUNNING && id.ident != IDENT_STARTING) {
 		msg_error(svc->name, "not running");
 		return EXIT_NOTRUNNING;
 	}
@@ -472,6 +596,9 @@ static const char *state_word(enum ident ident)
 {
 	switch (ident) {
 	case IDENT_RUNNING: return "running";
+	case IDENT_STARTING: return "starting";
+	case IDENT_BACKOFF: return "backoff";
+	case IDENT_FATAL: return "fatal";
 	case IDENT_DEAD:
 	case IDENT_LEFTOVER: return "dead";
 	case IDENT_STALE: return "stale";
@@ -484,7 +611,10 @@ static const char *state_word(enum ident ident)
 static int status_code(enum ident ident)
 {
 	switch (ident) {
-	case IDENT_RUNNING: return STATUS_RUNNING;
+	case IDENT_RUNNING:
+	case IDENT_STARTING: return STATUS_RUNNING;
+	case IDENT_FATAL: return STATUS_DEAD_PIDFILE;
+	case IDENT_BACKOFF: return STATUS_STOPPED;
 	case IDENT_DEAD:
 	case IDENT_LEFTOVER:
 	case IDENT_STALE: return STATUS_DEAD_PIDFILE;

@@ -85,6 +85,38 @@ static bool pid_is_users(const struct service *svc, pid_t pid)
 		uid == svc->uid;
 }
 
+/* Is the monitor the state names alive, and that process (start time)? */
+static bool monitor_verified(const struct state *st)
+{
+	struct proc_info pi;
+
+	return st->monitor_pid > 0 && proc_stat(st->monitor_pid, &pi) == 0 &&
+		proc_state_of(&pi) == PROC_ALIVE && pi.starttime == st->monitor_starttime;
+}
+
+/* The monitor's states in which no program runs (DESIGN 4.8) */
+static void identify_idle(struct identity *id)
+{
+	id->have_state = true;
+	switch (id->st.run) {
+	case RUN_FATAL:
+		id->ident = IDENT_FATAL;
+		id->why = "the monitor gave up";
+		break;
+	case RUN_BACKOFF:
+		if (id->supervised) {
+			id->ident = IDENT_BACKOFF;
+			id->why = "the monitor waits to restart the program";
+		} else {
+			id->ident = IDENT_DEAD;
+			id->why = "the monitor is gone (it was waiting to restart the "
+				  "program)";
+		}
+		break;
+	default: id->ident = IDENT_NONE; break;
+	}
+}
+
 /* Decides what the service is. A PID is the service only if the process is
  * alive (zombies are dead) and its start time and boot id match the state
  * file. A pidfile naming another PID than the state file is untrusted; a
@@ -101,6 +133,18 @@ int identify(const struct service *svc, struct identity *id)
 
 	memset(id, 0, sizeof(*id));
 	have_state = state_read(svc->state_path, &id->st) == 0;
+	if (have_state && id->st.monitor_pid > 0) {
+		char boot_id[40];
+
+		id->supervised = monitor_verified(&id->st) &&
+			proc_boot_id(boot_id, sizeof(boot_id)) == 0 &&
+			strcmp(boot_id, id->st.boot_id) == 0;
+		id->monitor_lost = !id->supervised;
+	}
+	if (have_state && id->st.pid == 0) {
+		identify_idle(id);
+		return 0;
+	}
 	if (pidfile_read(svc->pidfile, owner, &pid, &why) < 0) {
 		if (errno != ENOENT) {
 			id->ident = IDENT_UNTRUSTED;
@@ -125,6 +169,9 @@ int identify(const struct service *svc, struct identity *id)
 	ps = id->have_pi ? proc_state_of(&id->pi) : PROC_GONE;
 	if (have_state) {
 		identify_by_state(id, ps);
+		if (id->ident == IDENT_RUNNING && id->supervised &&
+		    id->st.run == RUN_STARTING)
+			id->ident = IDENT_STARTING;
 		/* the program is gone and the pidfile too: a stopped service
 		 * with a state file left over, nothing that runs */
 		if (id->pidfile_missing && id->ident != IDENT_RUNNING &&

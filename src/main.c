@@ -138,6 +138,8 @@ int main(int argc, char **argv)
 	long n;
 
 	sanitize_process();
+	if (supervise_is_monitor(argc, argv))
+		return supervise_main(argv);
 	c.argv0 = argv[0];
 	while ((opt = getopt_long(argc, argv, "c:qvhVan:f", longopts, NULL)) != -1) {
 		switch (opt) {

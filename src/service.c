@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "svcctl.h"
@@ -461,15 +462,30 @@ static int set_exit_codes(struct service *svc, const struct entry *e, const char
 	int rc = 0;
 
 	memset(svc->success_codes, 0, sizeof(svc->success_codes));
+	svc->success_signals = 0;
 	for (tok = strtok_r(copy, " \t,", &save); tok;
 	     tok = strtok_r(NULL, " \t,", &save)) {
 		long n;
-		if (parse_int(tok, 0, 255, &n) < 0) {
-			rc = BAD("success_exit_codes: '%s' is not an exit code 0..255",
+		int sig;
+
+		if (*tok >= '0' && *tok <= '9') {
+			if (parse_int(tok, 0, 255, &n) < 0) {
+				rc = BAD("success_exit_codes: '%s' is not an exit code "
+					 "0..255",
+					 tok);
+				break;
+			}
+			svc->success_codes[n] = 1;
+			continue;
+		}
+		sig = signal_from_name(tok);
+		if (sig <= 0 || sig > 64) {
+			rc = BAD("success_exit_codes: '%s' is neither an exit code "
+				 "0..255 nor a signal name",
 				 tok);
 			break;
 		}
-		svc->success_codes[n] = 1;
+		svc->success_signals |= 1ULL << (sig - 1);
 	}
 	free(copy);
 	return rc;
@@ -801,16 +817,36 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 
 /* Until the monitor process exists, these keys cannot be honoured, and
  * pretending would be worse than refusing. */
+/* Does the service need a monitor (DESIGN 4.8): a restart policy, or output
+ * the monitor must own (syslog, or a log it rotates)? */
+bool service_supervised(const struct service *svc)
+{
+	return svc->restart != RESTART_NO || service_output_owned(svc, &svc->out) ||
+		service_output_owned(svc, &svc->err);
+}
+
+/* Does this stream go through the monitor's pipe? */
+bool service_output_owned(const struct service *svc, const struct output *o)
+{
+	return o->kind == OUT_SYSLOG || (o->kind == OUT_FILE && svc->log_max_bytes > 0);
+}
+
+/* Is the wait status a success by success_exit_codes? */
+bool service_exit_success(const struct service *svc, int status)
+{
+	if (WIFEXITED(status))
+		return svc->success_codes[WEXITSTATUS(status)] != 0;
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+		return sig >= 1 && sig <= 64 && (svc->success_signals >> (sig - 1) & 1);
+	}
+	return false;
+}
+
 const char *service_unsupported(const struct service *svc)
 {
 	if (svc->type == TYPE_FORKING)
 		return "type = forking";
-	if (svc->restart != RESTART_NO)
-		return "restart = on-failure/always";
-	if (svc->out.kind == OUT_SYSLOG || svc->err.kind == OUT_SYSLOG)
-		return "output to syslog";
-	if (svc->log_max_bytes_set && svc->log_max_bytes > 0)
-		return "log_max_bytes (log rotation)";
 	return NULL;
 }
 

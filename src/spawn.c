@@ -461,3 +461,61 @@ int spawn_service(const struct spawn_plan *plan, struct spawn_result *res,
 	}
 	return res->step[0] ? -1 : 0;
 }
+
+/* For a monitor's runs: forks the program as a start does (its own group,
+ * waiting on the go pipe before it runs anything, so the caller records it
+ * first). Returns its PID, with the parent's ends of both pipes. */
+pid_t spawn_program(const struct spawn_plan *plan, int *gofd, int *errfd)
+{
+	int errpipe[2], gopipe[2];
+	pid_t pid;
+
+	if (pipe2(errpipe, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(gopipe, O_CLOEXEC) < 0) {
+		int saved = errno;
+		close(errpipe[0]);
+		close(errpipe[1]);
+		errno = saved;
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(errpipe[0]);
+		close(gopipe[1]);
+		child_setup(plan, errpipe[1], gopipe[0]);
+	}
+	close(errpipe[1]);
+	close(gopipe[0]);
+	if (pid < 0) {
+		int saved = errno;
+		close(errpipe[0]);
+		close(gopipe[1]);
+		errno = saved;
+		return -1;
+	}
+	/* both sides set the group, so it exists before it is recorded */
+	(void)setpgid(pid, pid);
+	*gofd = gopipe[1];
+	*errfd = errpipe[0];
+	return pid;
+}
+
+/* Lets the program spawn_program() forked run. 0 once it exec'd; -1 with
+ * *step naming the set-up step that failed and errno its error. Closes both. */
+int spawn_program_go(int gofd, int errfd, const char **step)
+{
+	struct child_error ce;
+	char go = 'g';
+	ssize_t n;
+
+	(void)write_full(gofd, &go, 1);
+	close(gofd);
+	n = read_full(errfd, &ce, sizeof(ce));
+	close(errfd);
+	if (n != (ssize_t)sizeof(ce))
+		return 0;
+	*step = ce.step > 0 && ce.step <= STEP_FORK ? step_names[ce.step] : "start";
+	errno = ce.err;
+	return -1;
+}

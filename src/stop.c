@@ -279,3 +279,10 @@ int stop_process(pid_t pid, int pidfd, int sig, double timeout,
 		stop_groups_rest(&rest, 1);
 	return 0;
 }
+
+/* Waits until the process behind pidfd has exited, or the deadline
+ * (CLOCK_MONOTONIC) passes: 1 when it exited */
+int stop_wait(int pidfd, pid_t pid, double deadline)
+{
+	return wait_exit(pidfd, pid, deadline);
+}

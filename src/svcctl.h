@@ -120,6 +120,7 @@ struct service {
 	double restart_delay;
 	int restart_max;
 	uint8_t success_codes[256];
+	uint64_t success_signals; /* bit sig - 1: a death by sig is a success */
 	struct strv environment; /* KEY=VALUE from [environment] */
 	/* [install] */
 	char *runlevels;
@@ -135,6 +136,9 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 void service_free(struct service *svc);
 int service_list(const struct globalconf *gc, struct strv *names);
 const char *service_unsupported(const struct service *svc);
+bool service_supervised(const struct service *svc);
+bool service_output_owned(const struct service *svc, const struct output *o);
+bool service_exit_success(const struct service *svc, int status);
 
 /* exec = splitting */
 int argv_split(const char *line, struct strv *out, const char **why);
@@ -267,6 +271,9 @@ enum ident {
 	IDENT_STALE, /* pidfile names a process that is not ours */
 	IDENT_UNTRUSTED, /* pidfile refused, or another PID than the state's */
 	IDENT_LEFTOVER, /* the leader is gone, members of its group still run */
+	IDENT_BACKOFF, /* a verified monitor waits to restart the program */
+	IDENT_FATAL, /* the monitor gave up (state run=fatal) */
+	IDENT_STARTING, /* a verified monitor's program runs, not yet ready */
 };
 
 #define IDENT_LEFT_MAX 8 /* leftovers named in messages */
@@ -284,6 +291,8 @@ struct identity {
 	struct group_id group; /* RUNNING, LEFTOVER: the service's group */
 	size_t nleft; /* LEFTOVER: how many; the first ones in left */
 	struct group_member left[IDENT_LEFT_MAX];
+	bool supervised; /* a verified monitor runs: id->st.monitor_pid */
+	bool monitor_lost; /* the state names a monitor that is gone: unsupervised */
 };
 
 int identify(const struct service *svc, struct identity *id);
@@ -298,6 +307,8 @@ struct spawn_result {
 	int err; /* errno of the failed step */
 	char step[48]; /* which step failed */
 	double elapsed; /* seconds the program lived */
+	int exit_code; /* the monitor's set-up failed: the LSB code, message */
+	char message[256];
 };
 
 /* Everything the program's process needs, prepared before fork so the child
@@ -324,6 +335,8 @@ typedef int (*spawn_record_fn)(enum spawn_phase phase, pid_t pid, pid_t sid, voi
 
 int spawn_service(const struct spawn_plan *plan, struct spawn_result *res,
 		  spawn_record_fn record, void *arg);
+pid_t spawn_program(const struct spawn_plan *plan, int *gofd, int *errfd);
+int spawn_program_go(int gofd, int errfd, const char **step);
 
 /* the program's plan (plan.c) */
 int plan_prepare(struct spawn_plan *plan, const struct service *svc,
@@ -338,6 +351,12 @@ int build_environment(const struct service *svc, struct strv *env, struct errlis
 int env_file_parse(char *text, size_t len, const char *file, struct strv *env,
 		   struct errlist *el);
 
+/* the monitor (supervise.c) */
+bool supervise_is_monitor(int argc, char **argv);
+int supervise_main(char **argv);
+int supervise_start(const struct globalconf *gc, const struct service *svc,
+		    struct spawn_result *res);
+
 /* stop */
 enum stop_result { STOP_DONE, STOP_KILLED, STOP_STUCK };
 
@@ -351,6 +370,7 @@ int stop_process(pid_t pid, int pidfd, int sig, double timeout,
 		 const struct group_id *group, struct group_left *defer,
 		 enum stop_result *res);
 void stop_groups_rest(struct group_left *groups, size_t n);
+int stop_wait(int pidfd, pid_t pid, double deadline);
 int signal_process(pid_t pid, int pidfd, int sig, const struct group_id *group);
 size_t group_signal(const struct group_id *g, pid_t except, int sig, int then);
 int group_end(const struct group_id *g, int sig, double timeout, enum stop_result *res);

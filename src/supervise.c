@@ -1,0 +1,709 @@
+/* The monitor: `svcctl: supervise NAME` (DESIGN 4.8).
+ *
+ * svcctl ──fork──> (setsid) ──fork──> monitor ──exec /proc/self/exe
+ *                   exits                │
+ *                                        └──fork──> program (its own group)
+ *
+ * The monitor is a fresh exec of svcctl, so it holds nothing of the start
+ * that made it; it reads svcctl.conf and NAME.ini once, prepares the
+ * program's plan once (plan.c) and forks the program from it for the first
+ * run and every respawn. It is the program's parent, so it knows each exit
+ * status instead of guessing, and it records every run and exit in
+ * NAME.state, which is what status, stop and start read.
+ *
+ * One loop, one poll(): a signalfd for TERM, INT and HUP (those signals are
+ * blocked, so no handler runs at all), a pidfd for the program, the program's
+ * output pipes, and during the first run the pipes to the svcctl that started
+ * it. The state lives in struct monitor; mode says what it is doing:
+ *
+ *   FIRST     the start's ready window: a death ends the start (exit 1 for
+ *             svcctl), no respawn; svcctl's confirmation makes it RUNNING
+ *   RUNNING   the program runs; its exit -> record, then by policy:
+ *             no restart -> exit; restart_max quick runs -> fatal, exit;
+ *             else BACKOFF (or a respawn at once with a delay of 0)
+ *   BACKOFF   waiting for the next attempt -> respawn -> RUNNING
+ *   STOPPING  TERM/INT arrived: the stop schedule runs on the program; its
+ *             exit -> record "stopped", exit. Nothing respawns from here.
+ *
+ * A stop can never race a respawn: a respawn only happens from the loop,
+ * and the loop reads the signalfd before it looks at the clock.
+ *
+ * Start-up: svcctl reads one report on the report pipe (ready, died, failed)
+ * and confirms a ready one on the confirm pipe. EOF on the confirm pipe
+ * before the confirmation means svcctl died or gave up: the monitor ends the
+ * program's group, removes what it recorded and exits, so an unconfirmed
+ * start leaves nothing behind, as spawn.c's does. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "svcctl.h"
+
+#define MONITOR_TITLE "svcctl: supervise "
+#define MONITOR_ENV "SVCCTL_MONITOR"
+#define QUICK_RUN_MS 60000 /* a run shorter than this counts towards restart_max */
+#define DELAY_MAX 60.0 /* the backoff doubles up to this, in seconds */
+#define KILL_GRACE 5.0 /* after SIGKILL, how long before a stop gives up */
+#define REPORT_FD 3 /* where the monitor finds the start's pipes */
+#define CONFIRM_FD 4
+
+enum report_kind { MR_READY, MR_DIED, MR_FAILED };
+
+/* monitor -> svcctl, once; under PIPE_BUF, so one atomic write */
+struct mon_report {
+	int kind;
+	int pid;
+	int status; /* DIED: wait status */
+	int err; /* FAILED: errno of the step */
+	int exit_code; /* FAILED in set-up: the LSB code */
+	double elapsed;
+	char step[48];
+	char message[256]; /* FAILED in set-up: what went wrong */
+};
+
+enum mon_mode { MON_FIRST, MON_RUNNING, MON_BACKOFF, MON_STOPPING };
+
+struct monitor {
+	enum mon_mode mode;
+	struct globalconf gc;
+	struct service svc;
+	struct spawn_plan plan;
+	struct state st;
+	int sigfd;
+	int reportfd, confirmfd; /* the start's pipes, -1 once confirmed */
+	/* the program */
+	pid_t pid; /* 0: none runs */
+	int pidfd;
+	struct group_id group;
+	double run_started; /* monotonic */
+	/* the policy */
+	int quick_runs; /* runs shorter than QUICK_RUN_MS in a row */
+	double deadline; /* FIRST: ready; BACKOFF: next attempt; STOPPING: KILL */
+	bool killed; /* STOPPING: SIGKILL sent */
+	bool stop_requested;
+};
+
+static void report(struct monitor *m, const struct mon_report *r)
+{
+	if (m->reportfd >= 0)
+		(void)write_full(m->reportfd, r, sizeof(*r));
+}
+
+static long long wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The state file says what the monitor is doing; every transition is
+ * written before the monitor acts on it. The resolver's directory cache is
+ * dropped after each write: a monitor lives for months and must see
+ * run_dir as it is now. */
+static int record(struct monitor *m)
+{
+	int rc = state_write(m->svc.state_path, &m->st);
+
+	path_cache_clear();
+	return rc;
+}
+
+/* Ends whatever is left of the program's group. The leader must still be
+ * an unreaped child of ours: that keeps the group's number from being
+ * reused, so kill(-pgid) cannot reach another group (see stop.c). */
+static void end_group_pinned(struct monitor *m, int sig)
+{
+	if (m->pid <= 0)
+		return;
+	if (m->svc.kill_mode == KILL_GROUP)
+		(void)kill(-m->pid, sig);
+	(void)kill(m->pid, sig);
+	if (sig != SIGKILL && sig != SIGCONT) {
+		if (m->svc.kill_mode == KILL_GROUP)
+			(void)kill(-m->pid, SIGCONT);
+		(void)kill(m->pid, SIGCONT);
+	}
+}
+
+/* Reaps the program once it has exited; returns its wait status */
+static int reap(struct monitor *m)
+{
+	int status = 0;
+
+	while (waitpid(m->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (m->pidfd >= 0)
+		close(m->pidfd);
+	m->pidfd = -1;
+	m->pid = 0;
+	return status;
+}
+
+static void cleanup_and_exit(struct monitor *m, int code) __attribute__((noreturn));
+
+static void cleanup_and_exit(struct monitor *m, int code)
+{
+	if (m->pid > 0) {
+		end_group_pinned(m, SIGKILL);
+		(void)reap(m);
+	}
+	plan_free(&m->plan);
+	service_free(&m->svc);
+	conf_free(&m->gc);
+	path_cache_clear();
+	_exit(code);
+}
+
+/* The start failed or was abandoned: nothing of it may stay, not even its
+ * records (a start that failed leaves no pidfile, DESIGN 4.3). */
+static void abandon(struct monitor *m) __attribute__((noreturn));
+
+static void abandon(struct monitor *m)
+{
+	if (m->pid > 0) {
+		end_group_pinned(m, SIGKILL);
+		(void)reap(m);
+	}
+	if (m->group.pgid > 0) {
+		enum stop_result sr;
+		(void)group_end(&m->group, SIGKILL, 0, &sr);
+	}
+	(void)pidfile_remove(m->svc.pidfile);
+	(void)pidfile_remove(m->svc.state_path);
+	cleanup_and_exit(m, 1);
+}
+
+/* One run of the program: fork, record, let it go, write its pidfile.
+ * 0 when it exec'd; -1 with *step and errno when it did not (its exit is
+ * then recorded by the caller like any other). */
+static int run_program(struct monitor *m, const char **step)
+{
+	int gofd, errfd;
+	pid_t pid;
+
+	*step = "fork";
+	pid = spawn_program(&m->plan, &gofd, &errfd);
+	if (pid < 0)
+		return -1;
+	m->pid = pid;
+	m->st.pid = pid;
+	m->st.pgid = pid;
+	m->st.sid = getsid(0);
+	m->st.starttime = 0;
+	(void)proc_starttime(pid, &m->st.starttime);
+	m->st.started_at = now_wall();
+	m->st.run = RUN_RUNNING;
+	m->st.next_attempt = 0;
+	m->group.pgid = pid;
+	m->group.sid = m->st.sid;
+	m->group.since = m->st.starttime;
+	m->pidfd = proc_pidfd_open(pid);
+	m->run_started = now_mono();
+	/* recorded before it runs anything: a monitor killed now leaves
+	 * nothing that status and stop cannot find */
+	if (m->st.starttime == 0 || record(m) < 0) {
+		int saved = errno;
+		close(gofd);
+		close(errfd);
+		*step = "write state";
+		errno = saved ? saved : EIO;
+		return -1;
+	}
+	if (spawn_program_go(gofd, errfd, step) < 0)
+		return -1;
+	if (pidfile_write(m->svc.pidfile, pid) < 0) {
+		*step = "write pidfile";
+		return -1;
+	}
+	path_cache_clear();
+	return 0;
+}
+
+static void exit_text(int status, long long run_ms, char *buf, size_t len)
+{
+	char what[96];
+
+	describe_wait_status(status, what, sizeof(what));
+	if (snprintf(buf, len, "%s after %.1fs", what, (double)run_ms / 1000.0) < 0)
+		buf[0] = '\0';
+}
+
+/* Records the end of a run (the program is reaped) */
+static void record_exit(struct monitor *m, int status)
+{
+	struct exit_record ex;
+
+	ex.when = wall_ms();
+	ex.status = status;
+	ex.run_ms = (long long)((now_mono() - m->run_started) * 1000.0);
+	if (ex.run_ms < 0)
+		ex.run_ms = 0;
+	state_add_exit(&m->st, &ex);
+	exit_text(status, ex.run_ms, m->st.last_exit, sizeof(m->st.last_exit));
+}
+
+/* Nothing runs any more and nothing will: recorded, then the monitor goes */
+static void finish(struct monitor *m, enum run_state run) __attribute__((noreturn));
+
+static void finish(struct monitor *m, enum run_state run)
+{
+	m->st.run = run;
+	m->st.pid = 0;
+	m->st.next_attempt = 0;
+	(void)pidfile_remove(m->svc.pidfile);
+	(void)record(m);
+	cleanup_and_exit(m, 0);
+}
+
+/* The policy after a run ended (status, the run recorded already) */
+static void after_run(struct monitor *m, int status, bool quick)
+{
+	bool success = status >= 0 && service_exit_success(&m->svc, status);
+	double delay;
+
+	if (m->svc.restart == RESTART_NO ||
+	    (m->svc.restart == RESTART_ON_FAILURE && success)) {
+		if (success) {
+			finish(m, RUN_STOPPED);
+		}
+		/* a failure nobody restarts: dead, as a service without a
+		 * monitor is (status 1, the pidfile left naming the PID) */
+		m->st.run = RUN_RUNNING;
+		(void)record(m);
+		cleanup_and_exit(m, 0);
+	}
+	m->quick_runs = quick ? m->quick_runs + 1 : 0;
+	if (m->svc.restart_max > 0 && m->quick_runs >= m->svc.restart_max) {
+		if (snprintf(m->st.reason, sizeof(m->st.reason),
+			     "gave up after %d run%s shorter than %ds in a row; the "
+			     "last: %s",
+			     m->quick_runs, m->quick_runs == 1 ? "" : "s",
+			     QUICK_RUN_MS / 1000, m->st.last_exit) < 0)
+			m->st.reason[0] = '\0';
+		finish(m, RUN_FATAL);
+	}
+	delay = m->svc.restart_delay;
+	for (int i = 1; i < m->quick_runs && delay < DELAY_MAX; i++)
+		delay *= 2;
+	if (delay > DELAY_MAX)
+		delay = DELAY_MAX;
+	m->mode = MON_BACKOFF;
+	if (delay <= 0) {
+		/* at once, but through the loop: a stop that came meanwhile is
+		 * seen first, and failures cannot recurse */
+		m->deadline = now_mono();
+		return;
+	}
+	m->deadline = now_mono() + delay;
+	m->st.run = RUN_BACKOFF;
+	m->st.pid = 0;
+	m->st.next_attempt = wall_ms() + (long long)(delay * 1000.0);
+	(void)pidfile_remove(m->svc.pidfile);
+	(void)record(m);
+}
+
+/* A run that did not get as far as exec: recorded as an exit with the
+ * step's reason, and counted as a quick run */
+static void run_failed(struct monitor *m, const char *step, int err)
+{
+	if (m->pid > 0) {
+		end_group_pinned(m, SIGKILL);
+		(void)reap(m);
+	}
+	record_exit(m, 127 << 8);
+	if (snprintf(m->st.last_exit, sizeof(m->st.last_exit), "%s: %s", step,
+		     strerror(err)) < 0)
+		m->st.last_exit[0] = '\0';
+	after_run(m, -1, true);
+}
+
+static void respawn(struct monitor *m)
+{
+	const char *step;
+
+	m->st.restarts++;
+	m->mode = MON_RUNNING;
+	if (run_program(m, &step) < 0)
+		run_failed(m, step, errno);
+}
+
+/* The program has exited (its pidfd said so); it is not reaped yet */
+static void program_exited(struct monitor *m)
+{
+	int status;
+
+	/* what it left in its group goes with it, before the reap frees the
+	 * group's number */
+	end_group_pinned(m, SIGKILL);
+	status = reap(m);
+	record_exit(m, status);
+	if (m->mode == MON_STOPPING) {
+		finish(m, RUN_STOPPED);
+	}
+	if (m->mode == MON_FIRST) {
+		struct mon_report r = {0};
+
+		r.kind = MR_DIED;
+		r.status = status;
+		r.elapsed = m->st.nexits ? (double)m->st.exits[0].run_ms / 1000.0 : 0;
+		report(m, &r);
+		abandon(m);
+	}
+	after_run(m, status, m->st.exits[0].run_ms < QUICK_RUN_MS);
+}
+
+/* TERM or INT: stop. The program gets the stop schedule; in a backoff there
+ * is nothing to stop. */
+static void stop_requested(struct monitor *m)
+{
+	if (m->stop_requested)
+		return;
+	m->stop_requested = true;
+	if (m->mode == MON_FIRST) {
+		struct mon_report r = {0};
+
+		r.kind = MR_FAILED;
+		snprintf(r.step, sizeof(r.step), "start");
+		r.err = EINTR;
+		report(m, &r);
+		abandon(m);
+	}
+	if (m->pid <= 0)
+		finish(m, RUN_STOPPED);
+	m->mode = MON_STOPPING;
+	m->killed = false;
+	m->deadline = now_mono() + m->svc.stop_timeout;
+	end_group_pinned(m, m->svc.stop_signal);
+}
+
+/* The start's ready window is over: tell svcctl, wait for its word */
+static void first_run_ready(struct monitor *m)
+{
+	struct mon_report r = {0};
+	char c;
+	ssize_t n;
+
+	r.kind = MR_READY;
+	r.pid = m->pid;
+	r.elapsed = now_mono() - m->run_started;
+	report(m, &r);
+	while ((n = read(m->confirmfd, &c, 1)) < 0 && errno == EINTR)
+		;
+	if (n != 1)
+		abandon(m);
+	close(m->reportfd);
+	close(m->confirmfd);
+	m->reportfd = m->confirmfd = -1;
+	m->mode = MON_RUNNING;
+}
+
+static void read_signals(struct monitor *m)
+{
+	struct signalfd_siginfo si;
+
+	while (read(m->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT: stop_requested(m); break;
+		case SIGHUP: break; /* the log is reopened by the output code */
+		default: break;
+		}
+	}
+}
+
+static void on_timeout(struct monitor *m)
+{
+	switch (m->mode) {
+	case MON_FIRST: first_run_ready(m); break;
+	case MON_BACKOFF: respawn(m); break;
+	case MON_STOPPING:
+		if (!m->killed) {
+			end_group_pinned(m, SIGKILL);
+			m->killed = true;
+			m->deadline = now_mono() + KILL_GRACE;
+		} else {
+			/* unkillable (D state): say so and leave it */
+			snprintf(m->st.reason, sizeof(m->st.reason),
+				 "pid %d is still alive after SIGKILL", (int)m->pid);
+			(void)record(m);
+			_exit(1);
+		}
+		break;
+	case MON_RUNNING: break;
+	}
+}
+
+static void loop(struct monitor *m)
+{
+	for (;;) {
+		struct pollfd pfd[3];
+		nfds_t n = 0;
+		int timeout = -1, r;
+		bool timed = m->mode != MON_RUNNING;
+
+		pfd[n++] = (struct pollfd){m->sigfd, POLLIN, 0};
+		pfd[n++] = (struct pollfd){m->pid > 0 ? m->pidfd : -1, POLLIN, 0};
+		pfd[n++] = (struct pollfd){m->confirmfd, POLLIN, 0};
+		if (timed) {
+			double left = m->deadline - now_mono();
+			timeout = left <= 0   ? 0
+				: left > 3600 ? 3600000
+					      : (int)(left * 1000) + 1;
+		}
+		r = poll(pfd, n, timeout);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(m->st.reason, sizeof(m->st.reason), "poll: %s",
+				 strerror(errno));
+			(void)record(m);
+			cleanup_and_exit(m, 1);
+		}
+		if (pfd[0].revents)
+			read_signals(m);
+		if (m->pid > 0 && pfd[1].revents) {
+			program_exited(m);
+			continue;
+		}
+		if (m->confirmfd >= 0 && pfd[2].revents) {
+			/* svcctl went away during the ready window */
+			abandon(m);
+		}
+		if (timed && m->mode != MON_RUNNING && now_mono() >= m->deadline)
+			on_timeout(m);
+	}
+}
+
+static void setup_failed(struct monitor *m, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4), noreturn));
+
+static void setup_failed(struct monitor *m, int code, const char *fmt, ...)
+{
+	struct mon_report r = {0};
+	va_list ap;
+
+	r.kind = MR_FAILED;
+	r.exit_code = code;
+	va_start(ap, fmt);
+	vsnprintf(r.message, sizeof(r.message), fmt, ap);
+	va_end(ap);
+	report(m, &r);
+	_exit(1);
+}
+
+/* Is this process a monitor? Its argv[0] is the title, its environment
+ * names the start's pipes. */
+bool supervise_is_monitor(int argc, char **argv)
+{
+	return argc == 1 && strncmp(argv[0], MONITOR_TITLE, strlen(MONITOR_TITLE)) == 0 &&
+		getenv(MONITOR_ENV) != NULL;
+}
+
+/* The monitor's main */
+int supervise_main(char **argv)
+{
+	static struct monitor mon;
+	struct monitor *m = &mon;
+	struct errlist el = {0};
+	const char *name = argv[0] + strlen(MONITOR_TITLE), *config, *step;
+	sigset_t sigs;
+	int rc;
+
+	m->reportfd = REPORT_FD;
+	m->confirmfd = CONFIRM_FD;
+	m->pidfd = -1;
+	verbosity = 0;
+	(void)prctl(PR_SET_NAME, "svcctl", 0, 0, 0);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	(void)sigprocmask(SIG_BLOCK, &sigs, NULL);
+	m->sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	(void)fcntl(m->reportfd, F_SETFD, FD_CLOEXEC);
+	(void)fcntl(m->confirmfd, F_SETFD, FD_CLOEXEC);
+	if (m->sigfd < 0)
+		setup_failed(m, EXIT_FAILED, "%s: signalfd: %s", name, strerror(errno));
+
+	config = getenv("SVCCTL_CONFIG");
+	if (conf_load(&m->gc, config, config && *config, &el) < 0 ||
+	    service_load(&m->svc, &m->gc, name, &el) < 0)
+		setup_failed(m, EXIT_NOTCONFIGURED, "%s",
+			     el.msgs.n ? el.msgs.v[0] : "cannot load the configuration");
+	rc = plan_prepare(&m->plan, &m->svc, &m->gc, true, &el);
+	if (rc)
+		setup_failed(m, rc, "%s", el.msgs.n ? el.msgs.v[0] : "cannot prepare");
+	errlist_free(&el);
+
+	memset(&m->st, 0, sizeof(m->st));
+	(void)proc_boot_id(m->st.boot_id, sizeof(m->st.boot_id));
+	m->st.monitor_pid = getpid();
+	if (proc_starttime(getpid(), &m->st.monitor_starttime) < 0)
+		setup_failed(m, EXIT_FAILED, "%s: cannot read its own start time", name);
+	snprintf(m->st.exec, sizeof(m->st.exec), "%s", m->plan.path);
+	snprintf(m->st.last_exit, sizeof(m->st.last_exit), "-");
+
+	m->mode = MON_FIRST;
+	if (run_program(m, &step) < 0) {
+		struct mon_report r = {0};
+
+		r.kind = MR_FAILED;
+		r.err = errno;
+		snprintf(r.step, sizeof(r.step), "%s", step);
+		report(m, &r);
+		abandon(m);
+	}
+	m->deadline = m->run_started + m->svc.ready_seconds;
+	loop(m);
+	return 0;
+}
+
+/* svcctl's side: starts the monitor for svc and returns when the first run
+ * is known to have started (res->pid), died (res->died) or failed (-1, with
+ * res->step, or res->message and res->exit_code for the monitor's set-up). */
+int supervise_start(const struct globalconf *gc, const struct service *svc,
+		    struct spawn_result *res)
+{
+	int reportfd[2], confirmfd[2];
+	struct strv env = {0};
+	struct mon_report r;
+	char *title, *config = NULL;
+	const char *pass[] = {"HOME",           "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR",
+			      "XDG_STATE_HOME", "ASAN_OPTIONS",    "UBSAN_OPTIONS",
+			      "LSAN_OPTIONS"};
+	pid_t first;
+	ssize_t n;
+	int status;
+
+	memset(res, 0, sizeof(*res));
+	if (pipe2(reportfd, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(confirmfd, O_CLOEXEC) < 0) {
+		close(reportfd[0]);
+		close(reportfd[1]);
+		return -1;
+	}
+	/* everything the exec needs is made before the fork */
+	title = xasprintf("%s%s", MONITOR_TITLE, svc->name);
+	strv_push(&env, MONITOR_ENV "=1");
+	strv_push(&env, "PATH=" SVCCTL_PATH);
+	if (gc->path) {
+		if (gc->path[0] == '/') {
+			config = xasprintf("SVCCTL_CONFIG=%s", gc->path);
+		} else {
+			char cwd[4096];
+			if (getcwd(cwd, sizeof(cwd)))
+				config = xasprintf("SVCCTL_CONFIG=%s/%s", cwd, gc->path);
+		}
+		if (config)
+			strv_push_owned(&env, config);
+	}
+	for (size_t i = 0; i < sizeof(pass) / sizeof(pass[0]); i++) {
+		const char *v = getenv(pass[i]);
+		if (v)
+			strv_push_owned(&env, xasprintf("%s=%s", pass[i], v));
+	}
+	fflush(NULL);
+	first = fork();
+	if (first == 0) {
+		char *argv[] = {title, NULL};
+		struct sigaction sa;
+		sigset_t none;
+		int fd;
+
+		if (setsid() < 0)
+			_exit(1);
+		if (fork() != 0)
+			_exit(0);
+		/* the monitor: a daemon of its own (DESIGN 4.1) */
+		if (dup2(reportfd[1], REPORT_FD) < 0 ||
+		    dup2(confirmfd[0], CONFIRM_FD) < 0)
+			_exit(1);
+		fd = open("/dev/null", O_RDWR);
+		if (fd >= 0) {
+			(void)dup2(fd, STDIN_FILENO);
+			(void)dup2(fd, STDOUT_FILENO);
+			(void)dup2(fd, STDERR_FILENO);
+		}
+		if (syscall(SYS_close_range, (unsigned)CONFIRM_FD + 1, ~0U, 0U) < 0)
+			for (fd = CONFIRM_FD + 1; fd < 1024; fd++)
+				(void)close(fd);
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_DFL;
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sig != SIGKILL && sig != SIGSTOP)
+				(void)sigaction(sig, &sa, NULL);
+		sigemptyset(&none);
+		(void)sigprocmask(SIG_SETMASK, &none, NULL);
+		if (chdir("/") < 0)
+			_exit(1);
+		umask(022);
+		execve("/proc/self/exe", argv, env.v);
+		{
+			struct mon_report fail = {0};
+			fail.kind = MR_FAILED;
+			fail.err = errno;
+			snprintf(fail.step, sizeof(fail.step), "exec monitor");
+			(void)write_full(REPORT_FD, &fail, sizeof(fail));
+		}
+		_exit(127);
+	}
+	close(reportfd[1]);
+	close(confirmfd[0]);
+	free(title);
+	strv_free(&env);
+	if (first < 0) {
+		int saved = errno;
+		close(reportfd[0]);
+		close(confirmfd[1]);
+		errno = saved;
+		return -1;
+	}
+	while (waitpid(first, &status, 0) < 0 && errno == EINTR)
+		;
+	n = read_full(reportfd[0], &r, sizeof(r));
+	close(reportfd[0]);
+	if (n != (ssize_t)sizeof(r)) {
+		close(confirmfd[1]);
+		snprintf(res->step, sizeof(res->step), "supervise");
+		res->err = EPIPE;
+		return -1;
+	}
+	res->pid = r.pid;
+	res->elapsed = r.elapsed;
+	switch (r.kind) {
+	case MR_READY:
+		/* EPIPE: the monitor is gone already; status will say so */
+		(void)write_full(confirmfd[1], "a", 1);
+		close(confirmfd[1]);
+		return 0;
+	case MR_DIED:
+		close(confirmfd[1]);
+		res->died = true;
+		res->exit_status = r.status;
+		return 0;
+	default:
+		close(confirmfd[1]);
+		res->exit_code = r.exit_code;
+		res->err = r.err;
+		res->exec_failed = strcmp(r.step, "exec") == 0;
+		snprintf(res->step, sizeof(res->step), "%s",
+			 r.step[0] ? r.step : "start");
+		snprintf(res->message, sizeof(res->message), "%s", r.message);
+		return -1;
+	}
+}
