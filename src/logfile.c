@@ -315,15 +315,19 @@ static int file_open(struct logsink *ls, const char **why)
 {
 	const char *base = ls->path + ls->base;
 	struct stat st;
-	bool made = true;
+	bool made;
 	int fd, saved;
 
-	fd = path_openat_trusted(ls->dirfd, base, O_WRONLY | O_APPEND | O_CREAT | O_EXCL,
-				 0640, why);
-	if (fd < 0 && errno == EEXIST) {
+	/* the file as it is first, so a link there is refused as a link */
+	fd = path_openat_trusted(ls->dirfd, base, O_WRONLY | O_APPEND, 0, why);
+	made = fd < 0 && errno == ENOENT;
+	if (made)
+		fd = path_openat_trusted(ls->dirfd, base,
+					 O_WRONLY | O_APPEND | O_CREAT | O_EXCL, 0640,
+					 why);
+	if (fd < 0 && made && errno == EEXIST) {
 		made = false;
-		fd = path_openat_trusted(ls->dirfd, base, O_WRONLY | O_APPEND | O_CREAT,
-					 0640, why);
+		fd = path_openat_trusted(ls->dirfd, base, O_WRONLY | O_APPEND, 0, why);
 	}
 	if (fd < 0)
 		return -1;

@@ -15,8 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "svcctl.h"
@@ -119,8 +123,9 @@ static bool check_int(long long got, long long want, const char *file, int line,
 }
 
 #define CHECK(cond, ...) tap((cond), __FILE__, __LINE__, __VA_ARGS__)
-#define CHECK_STR(got, want, ...) check_str((got), (want), __FILE__, __LINE__, __VA_ARGS__)
-#define CHECK_INT(got, want, ...) \
+#define CHECK_STR(got, want, ...)                                                        \
+	check_str((got), (want), __FILE__, __LINE__, __VA_ARGS__)
+#define CHECK_INT(got, want, ...)                                                        \
 	check_int((long long)(got), (long long)(want), __FILE__, __LINE__, __VA_ARGS__)
 
 static void diag_errors(const struct errlist *el)
@@ -219,7 +224,8 @@ static void test_argv_split(void)
 	expect_split("plain words", "/bin/echo hello world", "/bin/echo", "hello",
 		     "world", (char *)NULL);
 	expect_split("one word", "sleep", "sleep", (char *)NULL);
-	expect_split("runs of blanks and tabs", "  a \t b\t\tc   ", "a", "b", "c", (char *)NULL);
+	expect_split("runs of blanks and tabs", "  a \t b\t\tc   ", "a", "b", "c",
+		     (char *)NULL);
 	expect_split("single quotes are literal", "echo 'a\\b $HOME \"x\" `y`'", "echo",
 		     "a\\b $HOME \"x\" `y`", (char *)NULL);
 	expect_split("single quotes keep blanks", "echo '  two  words '", "echo",
@@ -230,17 +236,21 @@ static void test_argv_split(void)
 		     "echo", "a\\nb", (char *)NULL);
 	expect_split("double quotes keep the backslash before '", "echo \"it\\'s\"",
 		     "echo", "it\\'s", (char *)NULL);
-	expect_split("single quote inside double quotes", "echo \"it's\"", "echo",
-		     "it's", (char *)NULL);
+	expect_split("single quote inside double quotes", "echo \"it's\"", "echo", "it's",
+		     (char *)NULL);
 	expect_split("backslash outside quotes quotes the next character",
-		     "echo a\\ b \\'c \\\\ \\\"", "echo", "a b", "'c", "\\", "\"", (char *)NULL);
-	expect_split("adjacent quoted parts form one word", "a'b'\"c\"", "abc", (char *)NULL);
-	expect_split("quoted parts inside a word", "x\"y z\"'w'v", "xy zwv", (char *)NULL);
+		     "echo a\\ b \\'c \\\\ \\\"", "echo", "a b", "'c", "\\", "\"",
+		     (char *)NULL);
+	expect_split("adjacent quoted parts form one word", "a'b'\"c\"", "abc",
+		     (char *)NULL);
+	expect_split("quoted parts inside a word", "x\"y z\"'w'v", "xy zwv",
+		     (char *)NULL);
 	expect_split("\"\" alone is one empty word", "\"\"", "", (char *)NULL);
-	expect_split("empty arguments keep their place", "prog \"\" '' x", "prog", "",
-		     "", "x", (char *)NULL);
+	expect_split("empty arguments keep their place", "prog \"\" '' x", "prog", "", "",
+		     "x", (char *)NULL);
 	expect_split("$HOME, ${X}, globs and redirections stay literal",
-		     "echo $HOME ${X} * >out", "echo", "$HOME", "${X}", "*", ">out", (char *)NULL);
+		     "echo $HOME ${X} * >out", "echo", "$HOME", "${X}", "*", ">out",
+		     (char *)NULL);
 
 	expect_split_error("unterminated single quote", "echo 'abc");
 	expect_split_error("unterminated double quote", "echo \"abc");
@@ -297,7 +307,8 @@ static void test_argv_resolve(void)
 
 /* ---- state_parse / state_format ----------------------------------------- */
 
-#define STATE_REQUIRED "pid=1234\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n"
+#define STATE_REQUIRED                                                                   \
+	"pid=1234\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n"
 
 static void expect_state_error(const char *name, const char *text)
 {
@@ -306,8 +317,10 @@ static void expect_state_error(const char *name, const char *text)
 
 	errno = 0;
 	rc = state_parse(text, &st);
-	if (!CHECK(rc == -1 && errno == EINVAL, "state_parse: %s is -1 with EINVAL", name))
-		printf("#   rc %d, pid %d, starttime %llu\n", rc, (int)st.pid, st.starttime);
+	if (!CHECK(rc == -1 && errno == EINVAL, "state_parse: %s is -1 with EINVAL",
+		   name))
+		printf("#   rc %d, pid %d, starttime %llu\n", rc, (int)st.pid,
+		       st.starttime);
 }
 
 static void test_state(void)
@@ -329,7 +342,8 @@ static void test_state(void)
 	snprintf(in.exec, sizeof(in.exec), "%s", "/usr/bin/web --port=8080 'a b'");
 
 	n = state_format(&in, buf, sizeof(buf));
-	CHECK(n > 0 && (size_t)n == strlen(buf), "state_format returns the length written");
+	CHECK(n > 0 && (size_t)n == strlen(buf),
+	      "state_format returns the length written");
 	memset(&out, 0x55, sizeof(out));
 	CHECK(state_parse(buf, &out) == 0, "state_parse reads what state_format wrote");
 	CHECK_INT(out.pid, in.pid, "state round trip: pid");
@@ -348,7 +362,8 @@ static void test_state(void)
 	      "state_format: a buffer too small is -1");
 
 	CHECK(state_parse(STATE_REQUIRED, &out) == 0 && out.pid == 1234 &&
-		      out.starttime == 5678 && out.monitor_pid == 0 && out.exec[0] == '\0',
+		      out.starttime == 5678 && out.monitor_pid == 0 &&
+		      out.exec[0] == '\0',
 	      "state_parse: pid, starttime and boot_id alone are enough");
 	CHECK(state_parse(STATE_REQUIRED, &out) == 0 && out.pgid == 1234 && out.sid == 0,
 	      "state_parse: without pgid the program led its own group");
@@ -357,28 +372,37 @@ static void test_state(void)
 		      out.pid == 1234,
 	      "state_parse: unknown keys and lines are ignored");
 
-	expect_state_error("missing pid",
-			   "starttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+	expect_state_error(
+		"missing pid",
+		"starttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
 	expect_state_error("missing starttime",
 			   "pid=1234\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
 	expect_state_error("missing boot_id", "pid=1234\nstarttime=5678\n");
 	expect_state_error("empty boot_id", "pid=1234\nstarttime=5678\nboot_id=\n");
 	expect_state_error("pid=abc",
-			   "pid=abc\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
-	expect_state_error("pid=-3",
-			   "pid=-3\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
-	expect_state_error("pid=0",
-			   "pid=0\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
-	expect_state_error("empty pid",
-			   "pid=\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+			   "pid=abc\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-"
+			   "2f3b4c5d6e7f\n");
+	expect_state_error(
+		"pid=-3",
+		"pid=-3\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+	expect_state_error(
+		"pid=0",
+		"pid=0\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+	expect_state_error(
+		"empty pid",
+		"pid=\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
 	expect_state_error("pid=12x",
-			   "pid=12x\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+			   "pid=12x\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-"
+			   "2f3b4c5d6e7f\n");
 	expect_state_error("pid=4294967296 (beyond pid_t)",
-			   "pid=4294967296\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+			   "pid=4294967296\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-"
+			   "9d1a-2f3b4c5d6e7f\n");
 	expect_state_error("starttime=abc",
-			   "pid=1234\nstarttime=abc\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
-	expect_state_error("starttime=-5",
-			   "pid=1234\nstarttime=-5\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+			   "pid=1234\nstarttime=abc\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-"
+			   "2f3b4c5d6e7f\n");
+	expect_state_error(
+		"starttime=-5",
+		"pid=1234\nstarttime=-5\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
 	expect_state_error("a garbage pid line after a good one",
 			   STATE_REQUIRED "pid=abc\n");
 	expect_state_error("empty text", "");
@@ -660,21 +684,27 @@ static void test_service_valid(void)
 		CHECK_INT(svc.stop_signal, SIGINT, "web.ini: stop_signal = INT");
 		CHECK_INT(svc.kill_mode, KILL_PROCESS, "web.ini: kill_mode = process");
 		CHECK_INT(svc.reload_signal, 0, "web.ini: reload_signal = none is 0");
-		CHECK(svc.ready_seconds == 2.5, "web.ini: ready_seconds overrides the global 1");
+		CHECK(svc.ready_seconds == 2.5,
+		      "web.ini: ready_seconds overrides the global 1");
 		CHECK(svc.stop_timeout == 7, "web.ini: stop_timeout = 7");
-		CHECK(svc.start_timeout == 30, "web.ini: start_timeout from the global config");
+		CHECK(svc.start_timeout == 30,
+		      "web.ini: start_timeout from the global config");
 		CHECK_INT(svc.nice, 5, "web.ini: nice = 5");
-		CHECK(svc.nofile_set && svc.nofile_soft == 1024 && svc.nofile_hard == 4096,
+		CHECK(svc.nofile_set && svc.nofile_soft == 1024 &&
+			      svc.nofile_hard == 4096,
 		      "web.ini: limit_nofile = 1024:4096");
-		CHECK(svc.success_codes[0] && svc.success_codes[3] && svc.success_codes[143] &&
-			      !svc.success_codes[1] && !svc.success_codes[255],
+		CHECK(svc.success_codes[0] && svc.success_codes[3] &&
+			      svc.success_codes[143] && !svc.success_codes[1] &&
+			      !svc.success_codes[255],
 		      "web.ini: success_exit_codes = 0 3, 143");
 		CHECK_INT(svc.err.kind, OUT_NULL, "web.ini: stderr = null");
-		CHECK_INT(svc.out.kind, OUT_FILE, "web.ini: stdout defaults to the log file");
+		CHECK_INT(svc.out.kind, OUT_FILE,
+			  "web.ini: stdout defaults to the log file");
 		CHECK_STR(svc.directory, "/tmp", "web.ini: directory");
 		CHECK_INT(svc.environment.n, 3, "web.ini: [environment] has 3 entries");
 		if (svc.environment.n == 3) {
-			CHECK_STR(svc.environment.v[0], "LANG=C.UTF-8", "web.ini: LANG=C.UTF-8");
+			CHECK_STR(svc.environment.v[0], "LANG=C.UTF-8",
+				  "web.ini: LANG=C.UTF-8");
 			CHECK_STR(svc.environment.v[1], "EMPTY=", "web.ini: EMPTY=");
 			CHECK_STR(svc.environment.v[2], "PATH=/usr/bin:/bin",
 				  "web.ini: PATH keeps its colons");
@@ -683,7 +713,8 @@ static void test_service_valid(void)
 		CHECK_INT(svc.start_priority, 20, "web.ini: start_priority");
 		CHECK_INT(svc.stop_priority, 80, "web.ini: stop_priority");
 		want = xasprintf("%s/run/web.pid", tmpdir);
-		CHECK_STR(svc.pidfile, want, "web.ini: pidfile defaults to run_dir/NAME.pid");
+		CHECK_STR(svc.pidfile, want,
+			  "web.ini: pidfile defaults to run_dir/NAME.pid");
 		free(want);
 		want = xasprintf("%s/log/web.log", tmpdir);
 		CHECK_STR(svc.log_path, want, "web.ini: log_path is log_dir/NAME.log");
@@ -694,17 +725,24 @@ static void test_service_valid(void)
 
 	write_service("plain", "[service]\nexec = sleep 1000\n");
 	if (load_ok("plain", &svc, "a minimal file")) {
-		CHECK_STR(svc.description, "plain", "plain.ini: description defaults to the name");
+		CHECK_STR(svc.description, "plain",
+			  "plain.ini: description defaults to the name");
 		CHECK_INT(svc.umask, 022, "plain.ini: umask defaults to 022");
-		CHECK_INT(svc.stop_signal, SIGTERM, "plain.ini: stop_signal defaults to TERM");
-		CHECK_INT(svc.reload_signal, SIGHUP, "plain.ini: reload_signal defaults to HUP");
-		CHECK_INT(svc.kill_mode, KILL_GROUP, "plain.ini: kill_mode defaults to group");
-		CHECK(svc.ready_seconds == 1, "plain.ini: ready_seconds from the global config");
-		CHECK(svc.stop_timeout == 10, "plain.ini: stop_timeout from the global config");
+		CHECK_INT(svc.stop_signal, SIGTERM,
+			  "plain.ini: stop_signal defaults to TERM");
+		CHECK_INT(svc.reload_signal, SIGHUP,
+			  "plain.ini: reload_signal defaults to HUP");
+		CHECK_INT(svc.kill_mode, KILL_GROUP,
+			  "plain.ini: kill_mode defaults to group");
+		CHECK(svc.ready_seconds == 1,
+		      "plain.ini: ready_seconds from the global config");
+		CHECK(svc.stop_timeout == 10,
+		      "plain.ini: stop_timeout from the global config");
 		CHECK(svc.success_codes[0] && !svc.success_codes[1],
 		      "plain.ini: only exit code 0 is success");
 		CHECK_INT(svc.environment.n, 0, "plain.ini: no environment");
-		CHECK(service_unsupported(&svc) == NULL, "plain.ini: nothing unsupported");
+		CHECK(service_unsupported(&svc) == NULL,
+		      "plain.ini: nothing unsupported");
 	}
 	service_free(&svc);
 
@@ -716,7 +754,8 @@ static void test_service_valid(void)
 		      "stop_signal = USR1\n");
 	if (load_ok("cont", &svc, "an exec continued on indented lines")) {
 		CHECK_STR(svc.exec_line, "/bin/echo one two three",
-			  "cont.ini: continuation lines joined with one space, comment dropped");
+			  "cont.ini: continuation lines joined with one space, comment "
+			  "dropped");
 		CHECK_INT(svc.argv.n, 4, "cont.ini: the joined exec is 4 words");
 		CHECK_INT(svc.stop_signal, SIGUSR1, "cont.ini: the key after it is read");
 	}
@@ -764,14 +803,17 @@ static void test_service_errors(void)
 	expect_load_error("unknownsec", 4, "servce", NULL, "an unknown section");
 
 	write_service("emptysec", "[service]\nexec = /bin/true\n[nothing]\n");
-	expect_load_error("emptysec", 3, "nothing", NULL, "an unknown section with no keys");
+	expect_load_error("emptysec", 3, "nothing", NULL,
+			  "an unknown section with no keys");
 
-	write_service("dup", "[service]\nexec = /bin/true\ndescription = a\n"
-			     "stop_timeout = 1\ndescription = b\n");
+	write_service("dup",
+		      "[service]\nexec = /bin/true\ndescription = a\n"
+		      "stop_timeout = 1\ndescription = b\n");
 	expect_load_error("dup", 5, "description", "line 3",
 			  "a duplicate key (naming the first line)");
 
-	write_service("dupenv", "[environment]\nA = 1\nA = 2\n[service]\nexec = /bin/true\n");
+	write_service("dupenv",
+		      "[environment]\nA = 1\nA = 2\n[service]\nexec = /bin/true\n");
 	expect_load_error("dupenv", 3, "A", "line 2", "a duplicate environment key");
 
 	{
@@ -803,12 +845,14 @@ static void test_service_errors(void)
 	expect_bad_value("badsize", "log_max_bytes = 10X", "log_max_bytes");
 
 	write_service("badexec", "[service]\nexec = /bin/echo 'abc\n");
-	expect_load_error("badexec", 2, "exec", "quote", "an exec with an unterminated quote");
+	expect_load_error("badexec", 2, "exec", "quote",
+			  "an exec with an unterminated quote");
 	write_service("relexec", "[service]\nexec = bin/prog\n");
 	expect_load_error("relexec", 2, "exec", NULL, "an exec with a relative path");
 	write_service("badenv", "[service]\nexec = /bin/true\n[environment]\n1BAD = x\n");
 	expect_load_error("badenv", 4, "1BAD", NULL, "an invalid environment name");
-	write_service("badinst", "[service]\nexec = /bin/true\n[install]\nstart_priority = 100\n");
+	write_service("badinst",
+		      "[service]\nexec = /bin/true\n[install]\nstart_priority = 100\n");
 	expect_load_error("badinst", 4, "start_priority", NULL, "start_priority = 100");
 
 	write_service("outside", "exec = /bin/true\n[service]\nexec = /bin/true\n");
@@ -832,13 +876,16 @@ static void test_service_errors(void)
 	expect_load_error("emptyexec", 2, "exec", NULL, "an empty exec");
 
 	write_service("forking", "[service]\nexec = /bin/true\ntype = forking\n");
-	expect_load_error("forking", 0, "pidfile", NULL, "type = forking without pidfile");
+	expect_load_error("forking", 0, "pidfile", NULL,
+			  "type = forking without pidfile");
 
 	/* every problem is reported, not only the first */
-	write_service("many", "[service]\nexec = /bin/true\nnice = 50\numask = 999\nbogus = 1\n");
+	write_service("many",
+		      "[service]\nexec = /bin/true\nnice = 50\numask = 999\nbogus = 1\n");
 	rc = service_load(&svc, &test_gc, "many", &el);
 	where = xasprintf("%s/many.ini:", tmpdir);
-	if (!CHECK(rc == -1 && el.msgs.n == 3 && errors_have(&el, where, ":3:", "nice", (char *)NULL) &&
+	if (!CHECK(rc == -1 && el.msgs.n == 3 &&
+			   errors_have(&el, where, ":3:", "nice", (char *)NULL) &&
 			   errors_have(&el, where, ":4:", "umask", (char *)NULL) &&
 			   errors_have(&el, where, ":5:", "bogus", (char *)NULL),
 		   "service_load: three bad lines give three errors, each with its line"))
@@ -849,7 +896,8 @@ static void test_service_errors(void)
 
 	errno = 0;
 	rc = service_load(&svc, &test_gc, "no-such-service", &el);
-	if (!CHECK(rc == -1 && errno == ENOENT && errors_have(&el, "no such service", (char *)NULL),
+	if (!CHECK(rc == -1 && errno == ENOENT &&
+			   errors_have(&el, "no such service", (char *)NULL),
 		   "service_load: a missing file is -1 with ENOENT"))
 		diag_errors(&el);
 	service_free(&svc);
@@ -985,7 +1033,8 @@ static void test_path(void)
 	} else {
 		/* the plan counts these four either way */
 		for (int i = 0; i < 4; i++)
-			CHECK(true, "path: another user's links and files # SKIP needs root");
+			CHECK(true,
+			      "path: another user's links and files # SKIP needs root");
 	}
 
 	/* FIFOs, devices and directories are never opened as files */
@@ -1101,21 +1150,24 @@ static void test_conf(void)
 	if (symlink("conf", link) < 0)
 		bail_out("cannot create", link);
 
-	write_text(path, "# global settings\n"
-			 "services_dir = \"svc\"\n"
-			 "run_dir = \"/var/tmp/run-abs\"\n"
-			 "stop_timeout = 2.5\n"
-			 "ready_seconds = 0.25\n"
-			 "start_timeout = 12\n");
+	write_text(path,
+		   "# global settings\n"
+		   "services_dir = \"svc\"\n"
+		   "run_dir = \"/var/tmp/run-abs\"\n"
+		   "stop_timeout = 2.5\n"
+		   "ready_seconds = 0.25\n"
+		   "start_timeout = 12\n");
 	rc = conf_load(&gc, via_link, true, &el);
 	if (!CHECK(rc == 0 && el.msgs.n == 0, "conf_load: a valid file loads"))
 		diag_errors(&el);
 	real = realpath(dir, NULL);
 	want = xasprintf("%s/svc", real ? real : dir);
 	CHECK_STR(gc.services_dir, want,
-		  "conf_load: a relative services_dir resolves against the file's real directory");
+		  "conf_load: a relative services_dir resolves against the file's real "
+		  "directory");
 	free(want);
-	CHECK_STR(gc.run_dir, "/var/tmp/run-abs", "conf_load: an absolute run_dir is kept");
+	CHECK_STR(gc.run_dir, "/var/tmp/run-abs",
+		  "conf_load: an absolute run_dir is kept");
 	want = xasprintf("%s/svcctl.conf", real ? real : dir);
 	CHECK_STR(gc.path, want, "conf_load: path is the real path of the file read");
 	free(want);
@@ -1150,7 +1202,8 @@ static void test_conf(void)
 
 	write_text(path, "start_timeout = soon\n");
 	rc = conf_load(&gc, path, true, &el);
-	if (!CHECK(rc == -1 && el.msgs.n > 0, "conf_load: a non-number float is an error"))
+	if (!CHECK(rc == -1 && el.msgs.n > 0,
+		   "conf_load: a non-number float is an error"))
 		diag_errors(&el);
 	conf_free(&gc);
 	errlist_free(&el);
@@ -1291,13 +1344,16 @@ static void test_untrusted_input(void)
 
 /* ---- driver ------------------------------------------------------------- */
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
 {
 	(void)st;
 	(void)flag;
 	(void)ftw;
 	return remove(path);
 }
+
+static void test_logsink(void);
 
 static void run_all(void)
 {
@@ -1321,6 +1377,7 @@ static void run_all(void)
 	test_conf();
 	test_path();
 	test_untrusted_input();
+	test_logsink();
 	conf_free(&test_gc);
 	nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -1328,7 +1385,7 @@ static void run_all(void)
 /* How many checks run_all() makes, declared before any runs: a run that ends
  * early (an exit(0) part-way, a check skipped by a bad branch) is then a
  * failure, not a shorter pass. Change it with the checks. */
-#define UNIT_PLAN 313
+#define UNIT_PLAN 347
 
 static bool starts_with(const char *s, const char *prefix)
 {
@@ -1406,16 +1463,494 @@ int main(void)
 		}
 	}
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (starts_with(line, "ok ") || starts_with(line, "not ok ") || line[0] == '#')
+		if (starts_with(line, "ok ") || starts_with(line, "not ok ") ||
+		    line[0] == '#')
 			printf("%s\n", line);
 		else
 			printf("# %s\n", line);
 	free(out);
 	describe_wait_status(status, how, sizeof(how));
-	printf("%s %d - the tests ran to the end with no crash, sanitizer report or leak%s%s\n",
+	printf("%s %d - the tests ran to the end with no crash, sanitizer report or "
+	       "leak%s%s\n",
 	       clean ? "ok" : "not ok", UNIT_PLAN + 1, clean ? "" : ": test process ",
 	       clean ? "" : how);
 	if (n != UNIT_PLAN)
-		printf("not ok %d - %d checks ran of the %d planned\n", UNIT_PLAN + 2, n, UNIT_PLAN);
+		printf("not ok %d - %d checks ran of the %d planned\n", UNIT_PLAN + 2, n,
+		       UNIT_PLAN);
 	return failed || !clean || n != UNIT_PLAN ? 1 : 0;
+}
+
+/* ---- the monitor's log sink --------------------------------------------- */
+
+/* The whole file, or NULL when it does not exist; *len its size. */
+static char *sink_read(const char *dir, const char *name, size_t *len)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	char *text = read_small_file(path, 16 << 20, len);
+
+	free(path);
+	return text;
+}
+
+static bool sink_file_is(const char *dir, const char *name, const char *want)
+{
+	size_t len;
+	char *text = sink_read(dir, name, &len);
+	bool ok = text && len == strlen(want) && memcmp(text, want, len) == 0;
+
+	if (!ok) {
+		printf("#   %s: ", name);
+		print_quoted(text ? text : "(missing)");
+		printf("\n#   expected: ");
+		print_quoted(want);
+		putchar('\n');
+	}
+	free(text);
+	return ok;
+}
+
+static bool sink_exists(const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	bool there = access(path, F_OK) == 0;
+
+	free(path);
+	return there;
+}
+
+static bool sink_open_file(struct logsink *ls, const char *path, uint64_t max_bytes,
+			   int backups)
+{
+	struct logsink_config cfg = {
+		.path = path, .max_bytes = max_bytes, .backups = backups};
+	const char *why = NULL;
+
+	if (logsink_open(ls, &cfg, &why) == 0)
+		return true;
+	printf("#   logsink_open %s: %s\n", path, why ? why : strerror(errno));
+	return false;
+}
+
+/* deterministic "random" chunk sizes */
+static unsigned sink_rand(unsigned *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return (*seed >> 16) & 0x7fff;
+}
+
+static void test_logsink_many(const char *dir)
+{
+	enum { LINES = 100000, MAX = 1 << 20 };
+	char *path = xasprintf("%s/many.log", dir);
+	size_t cap = (size_t)LINES * 80, len = 0, pos = 0, got_len = 0;
+	char *text = xcalloc(1, cap), *got = xcalloc(1, cap);
+	bool sizes_ok = true;
+	unsigned seed = 8;
+	struct logsink ls;
+	int files = 0;
+
+	for (int i = 0; i < LINES; i++) {
+		int fill = (int)(sink_rand(&seed) % 60);
+
+		len += (size_t)snprintf(
+			text + len, cap - len, "line %06d %.*s\n", i, fill,
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567"
+			"89");
+	}
+	if (!CHECK(sink_open_file(&ls, path, MAX, 5), "logsink: open a file"))
+		goto out;
+	while (pos < len) {
+		size_t chunk = 1 + sink_rand(&seed) % 9000;
+
+		if (chunk > len - pos)
+			chunk = len - pos;
+		(void)logsink_feed(&ls, LOG_STDOUT, text + pos, chunk);
+		pos += chunk;
+	}
+	(void)logsink_flush(&ls);
+	CHECK(ls.lost_lines == 0 && ls.rotations >= 3,
+	      "logsink: 100,000 lines, no line lost, rotated (%llu times)",
+	      (unsigned long long)ls.rotations);
+	logsink_close(&ls);
+	/* oldest first: many.log.6 must not exist, .5 .. .1, then many.log */
+	for (int i = 6; i >= 0; i--) {
+		char name[32];
+		size_t flen;
+		char *part;
+
+		if (i)
+			snprintf(name, sizeof(name), "many.log.%d", i);
+		else
+			snprintf(name, sizeof(name), "many.log");
+		part = sink_read(dir, name, &flen);
+		if (!part)
+			continue;
+		files++;
+		if (i == 6 || flen > MAX || flen == 0 || part[flen - 1] != '\n') {
+			printf("#   %s: %zu bytes, last byte %d\n", name, flen,
+			       flen ? part[flen - 1] : -1);
+			sizes_ok = false;
+		}
+		if (got_len + flen <= cap) {
+			memcpy(got + got_len, part, flen);
+			got_len += flen;
+		}
+		free(part);
+	}
+	CHECK(sizes_ok && files >= 4,
+	      "logsink: %d files, none past max_bytes, each ends with a whole line",
+	      files);
+	if (!CHECK(got_len == len && memcmp(got, text, len) == 0,
+		   "logsink: every line once and in order across the rotated files"))
+		printf("#   %zu bytes kept of %zu\n", got_len, len);
+out:
+	free(text);
+	free(got);
+	free(path);
+}
+
+/* n lines of 25 bytes: "line N" padded with dots */
+static void sink_lines(char *buf, int from, int to)
+{
+	buf[0] = '\0';
+	for (int i = from; i <= to; i++)
+		sprintf(buf + strlen(buf), "line %02d ................\n", i);
+}
+
+static void test_logsink_rotation(const char *dir)
+{
+	char *path = xasprintf("%s/rot.log", dir), *zero = xasprintf("%s/zero.log", dir);
+	char want[1024], feed[1024], big[251];
+	struct logsink ls;
+	struct stat st;
+	mode_t old_mask;
+
+	/* four lines of 25 bytes make exactly 100: a file may reach max_bytes */
+	if (sink_open_file(&ls, path, 100, 3)) {
+		sink_lines(feed, 1, 9);
+		(void)logsink_feed(&ls, LOG_STDOUT, feed, strlen(feed));
+		sink_lines(want, 1, 4);
+		CHECK(sink_file_is(dir, "rot.log.2", want),
+		      "logsink: rotation: a file filled exactly to max_bytes");
+		sink_lines(want, 5, 8);
+		CHECK(sink_file_is(dir, "rot.log.1", want),
+		      "logsink: rotation: the next lines in .1");
+		sink_lines(want, 9, 9);
+		CHECK(sink_file_is(dir, "rot.log", want),
+		      "logsink: rotation: the newest line in the file");
+		memset(big, 'L', sizeof(big) - 2);
+		big[sizeof(big) - 2] = '\n';
+		big[sizeof(big) - 1] = '\0';
+		(void)logsink_feed(&ls, LOG_STDOUT, big, strlen(big));
+		CHECK(sink_file_is(dir, "rot.log", big),
+		      "logsink: rotation: a line longer than max_bytes gets a file of "
+		      "its own");
+		sink_lines(feed, 10, 10);
+		(void)logsink_feed(&ls, LOG_STDOUT, feed, strlen(feed));
+		sink_lines(want, 5, 8);
+		CHECK(sink_file_is(dir, "rot.log", feed) &&
+			      sink_file_is(dir, "rot.log.1", big) &&
+			      sink_file_is(dir, "rot.log.3", want) &&
+			      !sink_exists(dir, "rot.log.4"),
+		      "logsink: rotation: shifted, the oldest beyond log_backups "
+		      "removed");
+		CHECK(ls.lost_lines == 0, "logsink: rotation: no line lost");
+		logsink_close(&ls);
+	}
+
+	/* no backups: the file is replaced, made 0640 whatever the umask */
+	old_mask = umask(077);
+	if (sink_open_file(&ls, zero, 100, 0)) {
+		sink_lines(feed, 1, 9);
+		(void)logsink_feed(&ls, LOG_STDOUT, feed, strlen(feed));
+		sink_lines(want, 9, 9);
+		CHECK(sink_file_is(dir, "zero.log", want) &&
+			      !sink_exists(dir, "zero.log.1"),
+		      "logsink: log_backups = 0 keeps only the current file");
+		if (stat(zero, &st) < 0)
+			st.st_mode = 0;
+		CHECK((st.st_mode & 07777) == 0640,
+		      "logsink: a file made at rotation is 0640 (mode %o)",
+		      (unsigned)(st.st_mode & 07777));
+		logsink_close(&ls);
+	}
+	umask(old_mask);
+	free(path);
+	free(zero);
+}
+
+static void test_logsink_lines(const char *dir)
+{
+	char *path = xasprintf("%s/lines.log", dir),
+	     *moved = xasprintf("%s/moved.log", dir);
+	char *line = xcalloc(1, 10001), *want = xcalloc(1, 10004), *text;
+	struct logsink ls;
+	size_t size = 0;
+
+	/* 10,000 bytes fed 1,000 at a time: 4096 + 4096 + 1808 */
+	for (int i = 0; i < 10000; i++)
+		line[i] = (char)('a' + i % 26);
+	line[10000] = '\n';
+	memcpy(want, line, 4096);
+	want[4096] = '\n';
+	memcpy(want + 4097, line + 4096, 4096);
+	want[8193] = '\n';
+	memcpy(want + 8194, line + 8192, 1809);
+	if (sink_open_file(&ls, path, 0, 0)) {
+		for (size_t off = 0; off < 10001; off += 1000)
+			(void)logsink_feed(&ls, LOG_STDOUT, line + off,
+					   10001 - off < 1000 ? 10001 - off : 1000);
+		CHECK(sink_file_is(dir, "lines.log", want) && ls.lost_lines == 0,
+		      "logsink: a 10,000-byte line in pieces: 4096 + 4096 + 1808, none "
+		      "lost");
+		logsink_close(&ls);
+	}
+	unlink(path);
+	if (sink_open_file(&ls, path, 0, 0)) {
+		(void)logsink_feed(&ls, LOG_STDOUT, line, 10001);
+		CHECK(sink_file_is(dir, "lines.log", want),
+		      "logsink: the same line in one feed is split the same way");
+		logsink_close(&ls);
+	}
+	unlink(path);
+
+	if (sink_open_file(&ls, path, 0, 0)) {
+		(void)logsink_feed(&ls, LOG_STDOUT, "hel", 3);
+		CHECK(sink_file_is(dir, "lines.log", ""),
+		      "logsink: a partial line is not written");
+		(void)logsink_feed(&ls, LOG_STDOUT, "lo\nwor", 6);
+		CHECK(sink_file_is(dir, "lines.log", "hello\n"),
+		      "logsink: the partial line completed by the next feed");
+		(void)logsink_feed(&ls, LOG_STDERR, "oops\n", 5);
+		(void)logsink_feed(&ls, LOG_STDOUT, "ld\n", 3);
+		CHECK(sink_file_is(dir, "lines.log", "hello\noops\nworld\n"),
+		      "logsink: a partial stdout line does not take in a stderr line");
+		(void)logsink_feed(&ls, LOG_STDOUT, "tail", 4);
+		(void)logsink_feed(&ls, LOG_STDERR, "err", 3);
+		(void)logsink_flush(&ls);
+		CHECK(sink_file_is(dir, "lines.log", "hello\noops\nworld\ntail\nerr\n"),
+		      "logsink: flush writes each partial line with a newline");
+		(void)logsink_flush(&ls);
+		(void)logsink_feed(&ls, LOG_STDOUT, "\nx\n", 3);
+		CHECK(sink_file_is(dir, "lines.log",
+				   "hello\noops\nworld\ntail\nerr\n\nx\n"),
+		      "logsink: after a flush nothing is left over, empty lines are "
+		      "kept");
+		(void)logsink_feed(&ls, LOG_STDOUT, "bin\0\033[1m\xff\n", 10);
+		text = sink_read(dir, "lines.log", &size);
+		CHECK(text && size == 39 &&
+			      memcmp(text + 29, "bin\0\033[1m\xff\n", 10) == 0,
+		      "logsink: bytes are written as they came, NUL and escapes too");
+		free(text);
+		logsink_close(&ls);
+	}
+
+	/* logrotate's way: the file renamed away, then SIGHUP */
+	unlink(path);
+	if (sink_open_file(&ls, path, 0, 0)) {
+		const char *why = NULL;
+
+		(void)logsink_feed(&ls, LOG_STDOUT, "one\n", 4);
+		CHECK(rename(path, moved) == 0 && logsink_reopen(&ls, &why) == 0,
+		      "logsink: reopen after the file was renamed away");
+		(void)logsink_feed(&ls, LOG_STDOUT, "two\n", 4);
+		CHECK(sink_file_is(dir, "lines.log", "two\n") &&
+			      sink_file_is(dir, "moved.log", "one\n"),
+		      "logsink: after reopen the new file is written, the old one not");
+		logsink_close(&ls);
+	}
+	free(line);
+	free(want);
+	free(path);
+	free(moved);
+}
+
+/* The sink on a file limited to 200 bytes (RLIMIT_FSIZE, in a child):
+ * lines that do not fit are counted lost. */
+static void test_logsink_write_error(const char *dir)
+{
+	char *path = xasprintf("%s/small.log", dir);
+	char feed[512];
+	int status = 0;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		struct rlimit rl = {200, 200};
+		struct logsink ls;
+		int rc;
+
+		signal(SIGXFSZ, SIG_IGN);
+		if (setrlimit(RLIMIT_FSIZE, &rl) < 0 || !sink_open_file(&ls, path, 0, 0))
+			_exit(100);
+		/* ten lines of 30 bytes: six fit, the seventh is cut */
+		feed[0] = '\0';
+		for (int i = 0; i < 10; i++)
+			sprintf(feed + strlen(feed), "line %02d .....................\n",
+				i);
+		rc = logsink_feed(&ls, LOG_STDOUT, feed, strlen(feed));
+		_exit(rc == -1 && errno == EFBIG ? (int)ls.lost_lines : 101);
+	}
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	CHECK(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 4,
+	      "logsink: a write error returns -1 and counts the lines not written "
+	      "(status %d)",
+	      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	free(path);
+}
+
+static void test_logsink_refused(const char *dir)
+{
+	char *link = xasprintf("%s/link.log", dir), *target = xasprintf("%s/target", dir);
+	char *fifo = xasprintf("%s/fifo.log", dir);
+	struct logsink_config cfg = {.path = link};
+	const char *why = NULL;
+	struct logsink ls;
+	int rc, fd;
+
+	fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	if (symlink(target, link) < 0)
+		bail_out("cannot create", link);
+	rc = logsink_open(&ls, &cfg, &why);
+	CHECK(rc == -1 && errno == ELOOP && why,
+	      "logsink: a link at the log path is refused");
+	cfg.path = fifo;
+	if (mkfifo(fifo, 0600) < 0)
+		bail_out("cannot create", fifo);
+	why = NULL;
+	rc = logsink_open(&ls, &cfg, &why);
+	CHECK(rc == -1 && why && strstr(why, "not a regular file"),
+	      "logsink: a FIFO at the log path is refused, without blocking");
+	free(link);
+	free(target);
+	free(fifo);
+}
+
+static int sink_bind(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = 20};
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	unlink(path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		bail_out("cannot bind", path);
+	return fd;
+}
+
+/* The next datagram is "<PRI>Mmm dd hh:mm:ss " then rest exactly. */
+static bool sink_recv_is(int fd, int pri, const char *rest)
+{
+	static const char *months = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	char msg[8192], head[8], mon[4] = "";
+	ssize_t n = recv(fd, msg, sizeof(msg) - 1, 0);
+	int d, h, m, s, used = 0;
+	bool ok;
+
+	if (n < 0) {
+		printf("#   recv: %s\n", strerror(errno));
+		return false;
+	}
+	msg[n] = '\0';
+	snprintf(head, sizeof(head), "<%d>", pri);
+	ok = strncmp(msg, head, strlen(head)) == 0 &&
+		sscanf(msg + strlen(head), "%3c %2d %2d:%2d:%2d %n", mon, &d, &h, &m, &s,
+		       &used) == 5 &&
+		used == 16 && strstr(months, mon) && (msg[strlen(head) + 4] != '0') &&
+		strcmp(msg + strlen(head) + 16, rest) == 0;
+	if (!ok) {
+		printf("#   got: ");
+		print_quoted(msg);
+		printf("\n#   expected: <%d>Mmm dd hh:mm:ss ", pri);
+		print_quoted(rest);
+		putchar('\n');
+	}
+	return ok;
+}
+
+static void test_logsink_syslog(const char *dir)
+{
+	char *sock = xasprintf("%s/log.sock", dir);
+	struct logsink_config cfg = {.syslog = true, .syslog_path = sock, .ident = "web"};
+	char *longline = xcalloc(1, 5002), *want = xcalloc(1, 5100);
+	const char *why = NULL;
+	struct logsink ls;
+	int server = sink_bind(sock), rc, sent;
+	bool stalled_ok;
+	double t0;
+
+	if (!CHECK(logsink_open(&ls, &cfg, &why) == 0, "logsink: syslog: connects"))
+		goto out;
+	logsink_set_pid(&ls, 1234);
+	(void)logsink_feed(&ls, LOG_STDOUT, "hello\nwor", 9);
+	(void)logsink_feed(&ls, LOG_STDERR, "oops\n", 5);
+	(void)logsink_feed(&ls, LOG_STDOUT, "ld\n", 3);
+	CHECK(sink_recv_is(server, 30, "web[1234]: hello"),
+	      "logsink: syslog: stdout at daemon.info, ident and PID");
+	CHECK(sink_recv_is(server, 27, "web[1234]: oops"),
+	      "logsink: syslog: stderr at daemon.err");
+	CHECK(sink_recv_is(server, 30, "web[1234]: world"),
+	      "logsink: syslog: a line completed by a later feed, no newline sent");
+	logsink_set_pid(&ls, 0);
+	memset(longline, 'x', 5000);
+	longline[5000] = '\n';
+	(void)logsink_feed(&ls, LOG_STDOUT, longline, 5001);
+	snprintf(want, 5100, "web: %.4096s", longline);
+	CHECK(sink_recv_is(server, 30, want),
+	      "logsink: syslog: a long line: the first 4096");
+	snprintf(want, 5100, "web: %.904s", longline);
+	CHECK(sink_recv_is(server, 30, want), "logsink: syslog: and the other 904 bytes");
+
+	/* syslogd restarted: a new socket at the same path */
+	close(server);
+	server = sink_bind(sock);
+	rc = logsink_feed(&ls, LOG_STDOUT, "again\n", 6);
+	CHECK(rc == 0 && sink_recv_is(server, 30, "web: again") && ls.lost_lines == 0,
+	      "logsink: syslog: reconnects to a restarted syslogd");
+
+	/* syslogd gone: the line is counted lost */
+	close(server);
+	unlink(sock);
+	rc = logsink_feed(&ls, LOG_STDOUT, "gone\n", 5);
+	CHECK(rc == -1 && ls.lost_lines == 1,
+	      "logsink: syslog: nobody listening: the line is counted lost");
+
+	/* a syslogd that reads nothing: one send waits the timeout, the
+	 * ones after it do not wait, all are counted */
+	server = sink_bind(sock);
+	t0 = now_mono();
+	for (sent = 0; sent < 200 && now_mono() - t0 < 30; sent++)
+		(void)logsink_feed(&ls, LOG_STDOUT, "flood\n", 6);
+	stalled_ok = sent == 200 && ls.stalled && ls.lost_lines > 100;
+	CHECK(stalled_ok,
+	      "logsink: syslog: a stuck syslogd: %d lines, %llu lost, in %.1fs "
+	      "(one wait for the timeout)",
+	      sent, (unsigned long long)ls.lost_lines, now_mono() - t0);
+	logsink_close(&ls);
+	close(server);
+out:
+	free(sock);
+	free(longline);
+	free(want);
+}
+
+static void test_logsink(void)
+{
+	char *dir = xasprintf("%s/logsink", tmpdir);
+
+	if (mkdir(dir, 0755) < 0)
+		bail_out("cannot create", dir);
+	test_logsink_many(dir);
+	test_logsink_rotation(dir);
+	test_logsink_lines(dir);
+	test_logsink_write_error(dir);
+	test_logsink_refused(dir);
+	test_logsink_syslog(dir);
+	free(dir);
 }
