@@ -460,4 +460,62 @@ void msg_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int log_tail(const char *path, int lines, const char *indent, int fd);
 int log_follow(const char *path, int lines, int fd);
 
+/* the monitor's log sink (logfile.c) */
+/* a longer line is split into pieces of this size, never dropped */
+#define LOG_LINE_MAX 4096
+#define LOGSINK_PATH_MAX 4096
+#define LOGSINK_SOCKET_MAX 108 /* sun_path */
+#define LOGSINK_SEND_TIMEOUT 3 /* seconds a syslog send may wait on a full queue */
+
+enum log_stream { LOG_STDOUT, LOG_STDERR };
+
+struct logsink_config {
+	const char *path; /* the log file; NULL when output goes to syslog */
+	uint64_t max_bytes; /* rotate when the next write would pass it; 0: never */
+	int backups; /* NAME.log.1 (newest) .. NAME.log.N kept; 0: none kept */
+	bool syslog; /* send lines to syslog instead of the file */
+	const char *syslog_path; /* the socket, "/dev/log" unless a test sets another */
+	const char *ident; /* the service name, syslog's tag */
+};
+
+/* A line whose newline has not come yet, one per stream */
+struct logsink_partial {
+	size_t len;
+	char text[LOG_LINE_MAX];
+};
+
+/* All state in fixed-size fields: nothing is allocated after logsink_open. */
+struct logsink {
+	int fd; /* the log file or the syslog socket; -1: none at the moment */
+	int dirfd; /* the file's verified directory, kept for rotation; -1: syslog */
+	bool syslog;
+	bool stalled; /* a syslog send timed out: no waiting until one gets through */
+	uint64_t max_bytes;
+	int backups;
+	uint64_t size; /* bytes in the current file */
+	pid_t pid;
+	uint64_t lost_lines; /* lines that could not be written or sent */
+	uint64_t rotations;
+	size_t base; /* offset of the file's name in path */
+	char path[LOGSINK_PATH_MAX];
+	char syslog_path[LOGSINK_SOCKET_MAX];
+	char ident[SERVICE_NAME_MAX + 1];
+	struct logsink_partial partial[2];
+};
+
+/* Opens the log file (root's 0640, never through a link) or the syslog socket;
+ * 0, or -1 with errno and *why as the path functions set them. */
+int logsink_open(struct logsink *ls, const struct logsink_config *cfg, const char **why);
+/* Writes the complete lines of buf (one write when nothing rotates), keeps a
+ * partial line per stream; -1: some lines were lost (counted in lost_lines). */
+int logsink_feed(struct logsink *ls, enum log_stream stream, const char *buf, size_t len);
+/* Writes each stream's partial line with a newline added (EOF, or exit). */
+int logsink_flush(struct logsink *ls);
+/* SIGHUP: reopens the file by name in its directory, or reconnects syslog. */
+int logsink_reopen(struct logsink *ls, const char **why);
+/* The program's PID for syslog's TAG[PID]; 0: none */
+void logsink_set_pid(struct logsink *ls, pid_t pid);
+/* Flushes the partial lines and closes every descriptor of the sink. */
+void logsink_close(struct logsink *ls);
+
 #endif

@@ -15,8 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "svcctl.h"
@@ -1399,6 +1403,8 @@ static int remove_entry(const char *path, const struct stat *st, int flag,
 	return remove(path);
 }
 
+static void test_logsink(void);
+
 static void run_all(void)
 {
 	test_argv_split();
@@ -1422,6 +1428,7 @@ static void run_all(void)
 	test_conf();
 	test_path();
 	test_untrusted_input();
+	test_logsink();
 	conf_free(&test_gc);
 	nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -1429,7 +1436,7 @@ static void run_all(void)
 /* How many checks run_all() makes, declared before any runs: a run that ends
  * early (an exit(0) part-way, a check skipped by a bad branch) is then a
  * failure, not a shorter pass. Change it with the checks. */
-#define UNIT_PLAN 324
+#define UNIT_PLAN 358
 
 static bool starts_with(const char *s, const char *prefix)
 {
@@ -1522,4 +1529,479 @@ int main(void)
 		printf("not ok %d - %d checks ran of the %d planned\n", UNIT_PLAN + 2, n,
 		       UNIT_PLAN);
 	return failed || !clean || n != UNIT_PLAN ? 1 : 0;
+}
+
+/* ---- the monitor's log sink --------------------------------------------- */
+
+/* The whole file, or NULL when it does not exist; *len its size. */
+static char *sink_read(const char *dir, const char *name, size_t *len)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	char *text = read_small_file(path, 16 << 20, len);
+
+	free(path);
+	return text;
+}
+
+static bool sink_file_is(const char *dir, const char *name, const char *want)
+{
+	size_t len;
+	char *text = sink_read(dir, name, &len);
+	bool ok = text && len == strlen(want) && memcmp(text, want, len) == 0;
+
+	if (!ok) {
+		printf("#   %s: ", name);
+		print_quoted(text ? text : "(missing)");
+		printf("\n#   expected: ");
+		print_quoted(want);
+		putchar('\n');
+	}
+	free(text);
+	return ok;
+}
+
+static bool sink_exists(const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	bool there = access(path, F_OK) == 0;
+
+	free(path);
+	return there;
+}
+
+static bool sink_open_file(struct logsink *ls, const char *path, uint64_t max_bytes,
+			   int backups)
+{
+	struct logsink_config cfg = {
+		.path = path, .max_bytes = max_bytes, .backups = backups};
+	const char *why = NULL;
+
+	if (logsink_open(ls, &cfg, &why) == 0)
+		return true;
+	printf("#   logsink_open %s: %s\n", path, why ? why : strerror(errno));
+	return false;
+}
+
+/* deterministic "random" chunk sizes */
+static unsigned sink_rand(unsigned *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return (*seed >> 16) & 0x7fff;
+}
+
+static void test_logsink_many(const char *dir)
+{
+	enum { LINES = 100000, MAX = 1 << 20 };
+	char *path = xasprintf("%s/many.log", dir);
+	size_t cap = (size_t)LINES * 80, len = 0, pos = 0, got_len = 0;
+	char *text = xcalloc(1, cap), *got = xcalloc(1, cap);
+	bool sizes_ok = true;
+	unsigned seed = 8;
+	struct logsink ls;
+	int files = 0;
+
+	for (int i = 0; i < LINES; i++) {
+		int fill = (int)(sink_rand(&seed) % 60);
+
+		len += (size_t)snprintf(
+			text + len, cap - len, "line %06d %.*s\n", i, fill,
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567"
+			"89");
+	}
+	if (!CHECK(sink_open_file(&ls, path, MAX, 5), "logsink: open a file"))
+		goto out;
+	while (pos < len) {
+		size_t chunk = 1 + sink_rand(&seed) % 9000;
+
+		if (chunk > len - pos)
+			chunk = len - pos;
+		(void)logsink_feed(&ls, LOG_STDOUT, text + pos, chunk);
+		pos += chunk;
+	}
+	(void)logsink_flush(&ls);
+	CHECK(ls.lost_lines == 0 && ls.rotations >= 3,
+	      "logsink: 100,000 lines, no line lost, rotated (%llu times)",
+	      (unsigned long long)ls.rotations);
+	logsink_close(&ls);
+	/* oldest first: many.log.6 must not exist, .5 .. .1, then many.log */
+	for (int i = 6; i >= 0; i--) {
+		char name[32];
+		size_t flen;
+		char *part;
+
+		if (i)
+			snprintf(name, sizeof(name), "many.log.%d", i);
+		else
+			snprintf(name, sizeof(name), "many.log");
+		part = sink_read(dir, name, &flen);
+		if (!part)
+			continue;
+		files++;
+		if (i == 6 || flen > MAX || flen == 0 || part[flen - 1] != '\n') {
+			printf("#   %s: %zu bytes, last byte %d\n", name, flen,
+			       flen ? part[flen - 1] : -1);
+			sizes_ok = false;
+		}
+		if (got_len + flen <= cap) {
+			memcpy(got + got_len, part, flen);
+			got_len += flen;
+		}
+		free(part);
+	}
+	CHECK(sizes_ok && files >= 4,
+	      "logsink: %d files, none past max_bytes, each ends with a whole line",
+	      files);
+	if (!CHECK(got_len == len && memcmp(got, text, len) == 0,
+		   "logsink: every line once and in order across the rotated files"))
+		printf("#   %zu bytes kept of %zu\n", got_len, len);
+out:
+	free(text);
+	free(got);
+	free(path);
+}
+
+/* n lines of 25 bytes: "line N" padded with dots */
+static void sink_lines(char *buf, int from, int to)
+{
+	buf[0] = '\0';
+	for (int i = from; i <= to; i++)
+		sprintf(buf + strlen(buf), "line %02d ................\n", i);
+}
+
+static void test_logsink_rotation(const char *dir)
+{
+	char *path = xasprintf("%s/rot.log", dir), *zero = xasprintf("%s/zero.log", dir);
+	char want[1024], feed[1024], big[251];
+	struct logsink ls;
+	struct stat st;
+	mode_t old_mask;
+
+	/* four lines of 25 bytes make exactly 100: a file may reach max_bytes */
+	if (sink_open_file(&ls, path, 100, 3)) {
+		sink_lines(feed, 1, 9);
+		(void)logsink_feed(&ls, LOG_STDOUT, feed, strlen(feed));
+		sink_lines(want, 1, 4);
+		CHECK(sink_file_is(dir, "rot.log.2", want),
+		      "logsink: rotation: a file filled exactly to max_bytes");
+		sink_lines(want, 5, 8);
+		CHECK(sink_file_is(dir, "rot.log.1", want),
+		      "logsink: rotation: the next lines in .1");
+		sink_lines(want, 9, 9);
+		CHECK(sink_file_is(dir, "rot.log", want),
+		      "logsink: rotation: the newest line in the file");
+		memset(big, 'L', sizeof(big) - 2);
+		big[sizeof(big) - 2] = '\n';
+		big[sizeof(big) - 1] = '\0';
+		(void)logsink_feed(&ls, LOG_STDOUT, big, strlen(big));
+		CHECK(sink_file_is(dir, "rot.log", big),
+		      "logsink: rotation: a line longer than max_bytes gets a file of "
+		      "its own");
+		sink_lines(feed, 10, 10);
+		(void)logsink_feed(&ls, LOG_STDOUT, feed, strlen(feed));
+		sink_lines(want, 5, 8);
+		CHECK(sink_file_is(dir, "rot.log", feed) &&
+			      sink_file_is(dir, "rot.log.1", big) &&
+			      sink_file_is(dir, "rot.log.3", want) &&
+			      !sink_exists(dir, "rot.log.4"),
+		      "logsink: rotation: shifted, the oldest beyond log_backups "
+		      "removed");
+		CHECK(ls.lost_lines == 0, "logsink: rotation: no line lost");
+		logsink_close(&ls);
+	}
+
+	/* no backups: the file is replaced, made 0640 whatever the umask */
+	old_mask = umask(077);
+	if (sink_open_file(&ls, zero, 100, 0)) {
+		sink_lines(feed, 1, 9);
+		(void)logsink_feed(&ls, LOG_STDOUT, feed, strlen(feed));
+		sink_lines(want, 9, 9);
+		CHECK(sink_file_is(dir, "zero.log", want) &&
+			      !sink_exists(dir, "zero.log.1"),
+		      "logsink: log_backups = 0 keeps only the current file");
+		if (stat(zero, &st) < 0)
+			st.st_mode = 0;
+		CHECK((st.st_mode & 07777) == 0640,
+		      "logsink: a file made at rotation is 0640 (mode %o)",
+		      (unsigned)(st.st_mode & 07777));
+		logsink_close(&ls);
+	}
+	umask(old_mask);
+	free(path);
+	free(zero);
+}
+
+static void test_logsink_lines(const char *dir)
+{
+	char *path = xasprintf("%s/lines.log", dir),
+	     *moved = xasprintf("%s/moved.log", dir);
+	char *line = xcalloc(1, 10001), *want = xcalloc(1, 10004), *text;
+	struct logsink ls;
+	size_t size = 0;
+
+	/* 10,000 bytes fed 1,000 at a time: 4096 + 4096 + 1808 */
+	for (int i = 0; i < 10000; i++)
+		line[i] = (char)('a' + i % 26);
+	line[10000] = '\n';
+	memcpy(want, line, 4096);
+	want[4096] = '\n';
+	memcpy(want + 4097, line + 4096, 4096);
+	want[8193] = '\n';
+	memcpy(want + 8194, line + 8192, 1809);
+	if (sink_open_file(&ls, path, 0, 0)) {
+		for (size_t off = 0; off < 10001; off += 1000)
+			(void)logsink_feed(&ls, LOG_STDOUT, line + off,
+					   10001 - off < 1000 ? 10001 - off : 1000);
+		CHECK(sink_file_is(dir, "lines.log", want) && ls.lost_lines == 0,
+		      "logsink: a 10,000-byte line in pieces: 4096 + 4096 + 1808, none "
+		      "lost");
+		logsink_close(&ls);
+	}
+	unlink(path);
+	if (sink_open_file(&ls, path, 0, 0)) {
+		(void)logsink_feed(&ls, LOG_STDOUT, line, 10001);
+		CHECK(sink_file_is(dir, "lines.log", want),
+		      "logsink: the same line in one feed is split the same way");
+		logsink_close(&ls);
+	}
+	unlink(path);
+
+	if (sink_open_file(&ls, path, 0, 0)) {
+		(void)logsink_feed(&ls, LOG_STDOUT, "hel", 3);
+		CHECK(sink_file_is(dir, "lines.log", ""),
+		      "logsink: a partial line is not written");
+		(void)logsink_feed(&ls, LOG_STDOUT, "lo\nwor", 6);
+		CHECK(sink_file_is(dir, "lines.log", "hello\n"),
+		      "logsink: the partial line completed by the next feed");
+		(void)logsink_feed(&ls, LOG_STDERR, "oops\n", 5);
+		(void)logsink_feed(&ls, LOG_STDOUT, "ld\n", 3);
+		CHECK(sink_file_is(dir, "lines.log", "hello\noops\nworld\n"),
+		      "logsink: a partial stdout line does not take in a stderr line");
+		(void)logsink_feed(&ls, LOG_STDOUT, "tail", 4);
+		(void)logsink_feed(&ls, LOG_STDERR, "err", 3);
+		(void)logsink_flush(&ls);
+		CHECK(sink_file_is(dir, "lines.log", "hello\noops\nworld\ntail\nerr\n"),
+		      "logsink: flush writes each partial line with a newline");
+		(void)logsink_flush(&ls);
+		(void)logsink_feed(&ls, LOG_STDOUT, "\nx\n", 3);
+		CHECK(sink_file_is(dir, "lines.log",
+				   "hello\noops\nworld\ntail\nerr\n\nx\n"),
+		      "logsink: after a flush nothing is left over, empty lines are "
+		      "kept");
+		(void)logsink_feed(&ls, LOG_STDOUT, "bin\0\033[1m\xff\n", 10);
+		text = sink_read(dir, "lines.log", &size);
+		CHECK(text && size == 39 &&
+			      memcmp(text + 29, "bin\0\033[1m\xff\n", 10) == 0,
+		      "logsink: bytes are written as they came, NUL and escapes too");
+		free(text);
+		logsink_close(&ls);
+	}
+
+	/* logrotate's way: the file renamed away, then SIGHUP */
+	unlink(path);
+	if (sink_open_file(&ls, path, 0, 0)) {
+		const char *why = NULL;
+
+		(void)logsink_feed(&ls, LOG_STDOUT, "one\n", 4);
+		CHECK(rename(path, moved) == 0 && logsink_reopen(&ls, &why) == 0,
+		      "logsink: reopen after the file was renamed away");
+		(void)logsink_feed(&ls, LOG_STDOUT, "two\n", 4);
+		CHECK(sink_file_is(dir, "lines.log", "two\n") &&
+			      sink_file_is(dir, "moved.log", "one\n"),
+		      "logsink: after reopen the new file is written, the old one not");
+		logsink_close(&ls);
+	}
+	free(line);
+	free(want);
+	free(path);
+	free(moved);
+}
+
+/* The sink on a file limited to 200 bytes (RLIMIT_FSIZE, in a child):
+ * lines that do not fit are counted lost. */
+static void test_logsink_write_error(const char *dir)
+{
+	char *path = xasprintf("%s/small.log", dir);
+	char feed[512];
+	int status = 0;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		struct rlimit rl = {200, 200};
+		struct logsink ls;
+		int rc;
+
+		signal(SIGXFSZ, SIG_IGN);
+		if (setrlimit(RLIMIT_FSIZE, &rl) < 0 || !sink_open_file(&ls, path, 0, 0))
+			_exit(100);
+		/* ten lines of 30 bytes: six fit, the seventh is cut */
+		feed[0] = '\0';
+		for (int i = 0; i < 10; i++)
+			sprintf(feed + strlen(feed), "line %02d .....................\n",
+				i);
+		rc = logsink_feed(&ls, LOG_STDOUT, feed, strlen(feed));
+		_exit(rc == -1 && errno == EFBIG ? (int)ls.lost_lines : 101);
+	}
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	CHECK(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 4,
+	      "logsink: a write error returns -1 and counts the lines not written "
+	      "(status %d)",
+	      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	free(path);
+}
+
+static void test_logsink_refused(const char *dir)
+{
+	char *link = xasprintf("%s/link.log", dir), *target = xasprintf("%s/target", dir);
+	char *fifo = xasprintf("%s/fifo.log", dir);
+	struct logsink_config cfg = {.path = link};
+	const char *why = NULL;
+	struct logsink ls;
+	int rc, fd;
+
+	fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	if (symlink(target, link) < 0)
+		bail_out("cannot create", link);
+	rc = logsink_open(&ls, &cfg, &why);
+	CHECK(rc == -1 && errno == ELOOP && why,
+	      "logsink: a link at the log path is refused");
+	cfg.path = fifo;
+	if (mkfifo(fifo, 0600) < 0)
+		bail_out("cannot create", fifo);
+	why = NULL;
+	rc = logsink_open(&ls, &cfg, &why);
+	CHECK(rc == -1 && why && strstr(why, "not a regular file"),
+	      "logsink: a FIFO at the log path is refused, without blocking");
+	free(link);
+	free(target);
+	free(fifo);
+}
+
+static int sink_bind(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = 20};
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	unlink(path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		bail_out("cannot bind", path);
+	return fd;
+}
+
+/* The next datagram is "<PRI>Mmm dd hh:mm:ss " then rest exactly. */
+static bool sink_recv_is(int fd, int pri, const char *rest)
+{
+	static const char *months = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	char msg[8192], head[8], mon[4] = "";
+	ssize_t n = recv(fd, msg, sizeof(msg) - 1, 0);
+	int d, h, m, s, used = 0;
+	bool ok;
+
+	if (n < 0) {
+		printf("#   recv: %s\n", strerror(errno));
+		return false;
+	}
+	msg[n] = '\0';
+	snprintf(head, sizeof(head), "<%d>", pri);
+	ok = strncmp(msg, head, strlen(head)) == 0 &&
+		sscanf(msg + strlen(head), "%3c %2d %2d:%2d:%2d %n", mon, &d, &h, &m, &s,
+		       &used) == 5 &&
+		used == 16 && strstr(months, mon) && (msg[strlen(head) + 4] != '0') &&
+		strcmp(msg + strlen(head) + 16, rest) == 0;
+	if (!ok) {
+		printf("#   got: ");
+		print_quoted(msg);
+		printf("\n#   expected: <%d>Mmm dd hh:mm:ss ", pri);
+		print_quoted(rest);
+		putchar('\n');
+	}
+	return ok;
+}
+
+static void test_logsink_syslog(const char *dir)
+{
+	char *sock = xasprintf("%s/log.sock", dir);
+	struct logsink_config cfg = {.syslog = true, .syslog_path = sock, .ident = "web"};
+	char *longline = xcalloc(1, 5002), *want = xcalloc(1, 5100);
+	const char *why = NULL;
+	struct logsink ls;
+	int server = sink_bind(sock), rc, sent;
+	bool stalled_ok;
+	double t0;
+
+	if (!CHECK(logsink_open(&ls, &cfg, &why) == 0, "logsink: syslog: connects"))
+		goto out;
+	logsink_set_pid(&ls, 1234);
+	(void)logsink_feed(&ls, LOG_STDOUT, "hello\nwor", 9);
+	(void)logsink_feed(&ls, LOG_STDERR, "oops\n", 5);
+	(void)logsink_feed(&ls, LOG_STDOUT, "ld\n", 3);
+	CHECK(sink_recv_is(server, 30, "web[1234]: hello"),
+	      "logsink: syslog: stdout at daemon.info, ident and PID");
+	CHECK(sink_recv_is(server, 27, "web[1234]: oops"),
+	      "logsink: syslog: stderr at daemon.err");
+	CHECK(sink_recv_is(server, 30, "web[1234]: world"),
+	      "logsink: syslog: a line completed by a later feed, no newline sent");
+	logsink_set_pid(&ls, 0);
+	memset(longline, 'x', 5000);
+	longline[5000] = '\n';
+	(void)logsink_feed(&ls, LOG_STDOUT, longline, 5001);
+	snprintf(want, 5100, "web: %.4096s", longline);
+	CHECK(sink_recv_is(server, 30, want),
+	      "logsink: syslog: a long line: the first 4096");
+	snprintf(want, 5100, "web: %.904s", longline);
+	CHECK(sink_recv_is(server, 30, want), "logsink: syslog: and the other 904 bytes");
+
+	/* syslogd restarted: a new socket at the same path */
+	close(server);
+	server = sink_bind(sock);
+	rc = logsink_feed(&ls, LOG_STDOUT, "again\n", 6);
+	CHECK(rc == 0 && sink_recv_is(server, 30, "web: again") && ls.lost_lines == 0,
+	      "logsink: syslog: reconnects to a restarted syslogd");
+
+	/* syslogd gone: the line is counted lost */
+	close(server);
+	unlink(sock);
+	rc = logsink_feed(&ls, LOG_STDOUT, "gone\n", 5);
+	CHECK(rc == -1 && ls.lost_lines == 1,
+	      "logsink: syslog: nobody listening: the line is counted lost");
+
+	/* a syslogd that reads nothing: one send waits the timeout, the
+	 * ones after it do not wait, all are counted */
+	server = sink_bind(sock);
+	t0 = now_mono();
+	for (sent = 0; sent < 200 && now_mono() - t0 < 30; sent++)
+		(void)logsink_feed(&ls, LOG_STDOUT, "flood\n", 6);
+	stalled_ok = sent == 200 && ls.stalled && ls.lost_lines > 100;
+	CHECK(stalled_ok,
+	      "logsink: syslog: a stuck syslogd: %d lines, %llu lost, in %.1fs "
+	      "(one wait for the timeout)",
+	      sent, (unsigned long long)ls.lost_lines, now_mono() - t0);
+	logsink_close(&ls);
+	close(server);
+out:
+	free(sock);
+	free(longline);
+	free(want);
+}
+
+static void test_logsink(void)
+{
+	char *dir = xasprintf("%s/logsink", tmpdir);
+
+	if (mkdir(dir, 0755) < 0)
+		bail_out("cannot create", dir);
+	test_logsink_many(dir);
+	test_logsink_rotation(dir);
+	test_logsink_lines(dir);
+	test_logsink_write_error(dir);
+	test_logsink_refused(dir);
+	test_logsink_syslog(dir);
+	free(dir);
 }
