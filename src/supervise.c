@@ -37,6 +37,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -57,6 +58,9 @@
 #define QUICK_RUN_MS 60000 /* a run shorter than this counts towards restart_max */
 #define DELAY_MAX 60.0 /* the backoff doubles up to this, in seconds */
 #define KILL_GRACE 5.0 /* after SIGKILL, how long before a stop gives up */
+#define READ_CHUNK 16384 /* one read of the program's output */
+#define READS_PER_WAKE 8 /* then the loop looks at signals and the program again */
+#define PIPE_SIZE (1 << 20) /* room for a burst while the monitor writes */
 #define REPORT_FD 3 /* where the monitor finds the start's pipes */
 #define CONFIRM_FD 4
 
@@ -94,6 +98,11 @@ struct monitor {
 	double deadline; /* FIRST: ready; BACKOFF: next attempt; STOPPING: KILL */
 	bool killed; /* STOPPING: SIGKILL sent */
 	bool stop_requested;
+	/* owned output: [0] stdout (and stderr with stderr = stdout), [1]
+	 * stderr when it goes elsewhere; pipe -1 when not owned */
+	int pipe[2];
+	struct logsink sink[2];
+	char buf[READ_CHUNK];
 };
 
 static void report(struct monitor *m, const struct mon_report *r)
@@ -108,6 +117,43 @@ static long long wall_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads what the program wrote into the sinks: up to READS_PER_WAKE
+ * chunks per stream, or until the pipe is empty when drain */
+static void read_output(struct monitor *m, bool drain)
+{
+	for (int i = 0; i < 2; i++) {
+		for (int n = 0; m->pipe[i] >= 0 && (drain || n < READS_PER_WAKE); n++) {
+			ssize_t r = read(m->pipe[i], m->buf, sizeof(m->buf));
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			(void)logsink_feed(&m->sink[i], i == 0 ? LOG_STDOUT : LOG_STDERR,
+					   m->buf, (size_t)r);
+		}
+	}
+}
+
+/* A run ended: all it wrote is read, and a last line without its newline
+ * is written as a line of its own, before the exit is recorded */
+static void drain_output(struct monitor *m)
+{
+	read_output(m, true);
+	for (int i = 0; i < 2; i++)
+		if (m->pipe[i] >= 0)
+			(void)logsink_flush(&m->sink[i]);
+}
+
+static void reopen_output(struct monitor *m)
+{
+	const char *why;
+
+	for (int i = 0; i < 2; i++)
+		if (m->pipe[i] >= 0)
+			(void)logsink_reopen(&m->sink[i], &why);
 }
 
 /* The state file says what the monitor is doing; every transition is
@@ -161,6 +207,12 @@ static void cleanup_and_exit(struct monitor *m, int code)
 		end_group_pinned(m, SIGKILL);
 		(void)reap(m);
 	}
+	drain_output(m);
+	for (int i = 0; i < 2; i++)
+		if (m->pipe[i] >= 0) {
+			logsink_close(&m->sink[i]);
+			close(m->pipe[i]);
+		}
 	plan_free(&m->plan);
 	service_free(&m->svc);
 	conf_free(&m->gc);
@@ -213,6 +265,9 @@ static int run_program(struct monitor *m, const char **step)
 	m->group.since = m->st.starttime;
 	m->pidfd = proc_pidfd_open(pid);
 	m->run_started = now_mono();
+	for (int i = 0; i < 2; i++)
+		if (m->pipe[i] >= 0)
+			logsink_set_pid(&m->sink[i], pid);
 	/* recorded before it runs anything: a monitor killed now leaves
 	 * nothing that status and stop cannot find */
 	if (m->st.starttime == 0 || record(m) < 0) {
@@ -350,6 +405,7 @@ static void program_exited(struct monitor *m)
 	 * group's number */
 	end_group_pinned(m, SIGKILL);
 	status = reap(m);
+	drain_output(m);
 	record_exit(m, status);
 	if (m->mode == MON_STOPPING) {
 		finish(m, RUN_STOPPED);
@@ -419,7 +475,7 @@ static void read_signals(struct monitor *m)
 		switch (si.ssi_signo) {
 		case SIGTERM:
 		case SIGINT: stop_requested(m); break;
-		case SIGHUP: break; /* the log is reopened by the output code */
+		case SIGHUP: reopen_output(m); break;
 		default: break;
 		}
 	}
@@ -450,7 +506,7 @@ static void on_timeout(struct monitor *m)
 static void loop(struct monitor *m)
 {
 	for (;;) {
-		struct pollfd pfd[3];
+		struct pollfd pfd[5];
 		nfds_t n = 0;
 		int timeout = -1, r;
 		bool timed = m->mode != MON_RUNNING;
@@ -458,6 +514,8 @@ static void loop(struct monitor *m)
 		pfd[n++] = (struct pollfd){m->sigfd, POLLIN, 0};
 		pfd[n++] = (struct pollfd){m->pid > 0 ? m->pidfd : -1, POLLIN, 0};
 		pfd[n++] = (struct pollfd){m->confirmfd, POLLIN, 0};
+		pfd[n++] = (struct pollfd){m->pipe[0], POLLIN, 0};
+		pfd[n++] = (struct pollfd){m->pipe[1], POLLIN, 0};
 		if (timed) {
 			double left = m->deadline - now_mono();
 			timeout = left <= 0   ? 0
@@ -473,6 +531,8 @@ static void loop(struct monitor *m)
 			(void)record(m);
 			cleanup_and_exit(m, 1);
 		}
+		if (pfd[3].revents || pfd[4].revents)
+			read_output(m, false);
 		if (pfd[0].revents)
 			read_signals(m);
 		if (m->pid > 0 && pfd[1].revents) {
@@ -505,6 +565,57 @@ static void setup_failed(struct monitor *m, int code, const char *fmt, ...)
 	_exit(1);
 }
 
+/* Where one stream goes: a file the program writes itself, or a pipe the
+ * monitor reads into a sink (a log it rotates, or syslog). 0, or the LSB
+ * exit code with the reason in el. */
+static int open_stream(struct monitor *m, int i, const struct output *o, int *fd,
+		       struct errlist *el)
+{
+	struct logsink_config cfg = {0};
+	const char *why = NULL;
+	int p[2];
+
+	if (!service_output_owned(&m->svc, o))
+		return plan_open_output(&m->gc, &m->svc, o, fd, el) < 0 ? EXIT_FAILED : 0;
+	cfg.syslog = o->kind == OUT_SYSLOG;
+	cfg.path = cfg.syslog ? NULL : o->path ? o->path : m->svc.log_path;
+	cfg.max_bytes = m->svc.log_max_bytes;
+	cfg.backups = m->svc.log_backups;
+	cfg.syslog_path = "/dev/log";
+	cfg.ident = m->svc.name;
+	if (cfg.path && plan_log_dir(&m->gc, &m->svc, o, el) < 0)
+		return EXIT_FAILED;
+	if (logsink_open(&m->sink[i], &cfg, &why) < 0) {
+		errlist_add(el, "%s: log %s: %s", m->svc.name,
+			    cfg.path ? cfg.path : "syslog", why ? why : strerror(errno));
+		return EXIT_FAILED;
+	}
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		errlist_add(el, "%s: pipe: %s", m->svc.name, strerror(errno));
+		logsink_close(&m->sink[i]);
+		return EXIT_FAILED;
+	}
+	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
+	(void)fcntl(p[1], F_SETPIPE_SZ, PIPE_SIZE);
+	m->pipe[i] = p[0];
+	*fd = p[1];
+	return 0;
+}
+
+/* The program's stdout and stderr, kept open for every run */
+static int open_outputs(struct monitor *m, struct errlist *el)
+{
+	int rc = open_stream(m, 0, &m->svc.out, &m->plan.out_fd, el);
+
+	if (rc)
+		return rc;
+	if (m->svc.err.kind == OUT_STDOUT) {
+		m->plan.err_fd = m->plan.out_fd;
+		return 0;
+	}
+	return open_stream(m, 1, &m->svc.err, &m->plan.err_fd, el);
+}
+
 /* Is this process a monitor? Its argv[0] is the title, its environment
  * names the start's pipes. */
 bool supervise_is_monitor(int argc, char **argv)
@@ -526,6 +637,7 @@ int supervise_main(char **argv)
 	m->reportfd = REPORT_FD;
 	m->confirmfd = CONFIRM_FD;
 	m->pidfd = -1;
+	m->pipe[0] = m->pipe[1] = -1;
 	verbosity = 0;
 	(void)prctl(PR_SET_NAME, "svcctl", 0, 0, 0);
 	sigemptyset(&sigs);
@@ -544,7 +656,9 @@ int supervise_main(char **argv)
 	    service_load(&m->svc, &m->gc, name, &el) < 0)
 		setup_failed(m, EXIT_NOTCONFIGURED, "%s",
 			     el.msgs.n ? el.msgs.v[0] : "cannot load the configuration");
-	rc = plan_prepare(&m->plan, &m->svc, &m->gc, true, &el);
+	rc = plan_prepare(&m->plan, &m->svc, &m->gc, false, &el);
+	if (!rc)
+		rc = open_outputs(m, &el);
 	if (rc)
 		setup_failed(m, rc, "%s", el.msgs.n ? el.msgs.v[0] : "cannot prepare");
 	errlist_free(&el);
@@ -557,6 +671,9 @@ int supervise_main(char **argv)
 	snprintf(m->st.exec, sizeof(m->st.exec), "%s", m->plan.path);
 	snprintf(m->st.last_exit, sizeof(m->st.last_exit), "-");
 
+	/* what set-up allocated and freed goes back: the monitor's memory is
+	 * what it needs for months, nothing of the parse */
+	malloc_trim(0);
 	m->mode = MON_FIRST;
 	if (run_program(m, &step) < 0) {
 		struct mon_report r = {0};
