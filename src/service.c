@@ -687,7 +687,7 @@ static void set_defaults(struct service *svc, const struct globalconf *gc,
 	svc->umask = 022;
 	svc->out.kind = OUT_FILE;
 	svc->err.kind = OUT_STDOUT;
-	svc->log_max_bytes = 10ULL << 20;
+	svc->log_max_bytes = 0; /* no rotation: the program writes its log itself */
 	svc->log_backups = 5;
 	svc->ready_seconds = gc->ready_seconds;
 	svc->start_timeout = gc->start_timeout;

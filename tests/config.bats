@@ -316,25 +316,26 @@ done" ]
 	[ "$status" -eq 6 ]
 }
 
-@test "supervision keys are refused with exit 3, and nothing is started" {
+@test "supervision keys start a monitor; a plain service runs without one" {
 	local key
-	for key in "restart = on-failure" "restart = always" "stdout = syslog" "stderr = syslog" \
-		"log_max_bytes = 1M" "type = forking"; do
+	for key in "restart = on-failure" "restart = always" "log_max_bytes = 1M"; do
 		echo "--- $key"
-		if [ "$key" = "type = forking" ]; then
-			marked_service web "$key" "pidfile = $SB/forking.pid"
-		else
-			marked_service web "$key"
-		fi
+		marked_service web "$key"
 		run sv web check
 		[ "$status" -eq 0 ]
-		run --separate-stderr sv web start
+		run sv web start
 		show
-		[ "$status" -eq 3 ]
-		[[ "$stderr" == *"not supported yet"* ]]
+		[ "$status" -eq 0 ]
+		[ "$(tr '\0' ' ' </proc/"$(ps -o ppid= -p "$(cat "$SB/run/web.pid")" | tr -d ' ')"/cmdline)" = "svcctl: supervise web " ]
+		run sv web stop
+		[ "$status" -eq 0 ]
 		no_marked_left
-		refute_file "$SB/run/web.pid"
 	done
+	marked_service web "restart = no"
+	run sv web start
+	[ "$status" -eq 0 ]
+	[ "$(ps -o ppid= -p "$(cat "$SB/run/web.pid")" | tr -d ' ')" != "$$" ]
+	! grep -q 'supervise' /proc/"$(ps -o ppid= -p "$(cat "$SB/run/web.pid")" | tr -d ' ')"/cmdline
 }
 
 @test "log_max_bytes = 0 and restart = no are accepted" {

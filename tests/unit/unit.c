@@ -839,6 +839,52 @@ static void expect_unsupported(const char *name, const char *lines, const char *
 	service_free(&svc);
 }
 
+/* Does the service need a monitor (DESIGN 4.8)? */
+static void expect_supervised(const char *name, const char *lines, bool want)
+{
+	struct service svc;
+	char *text = xasprintf("[service]\nexec = /bin/true\n%s\n", lines);
+
+	write_service(name, text);
+	free(text);
+	if (load_ok(name, &svc, name))
+		CHECK(service_supervised(&svc) == want &&
+			      service_unsupported(&svc) == NULL,
+		      "service_supervised: service %s %s", name,
+		      want ? "needs a monitor" : "needs no monitor");
+	service_free(&svc);
+}
+
+static void test_service_supervised(void)
+{
+	struct service svc;
+
+	expect_supervised("plain", "", false);
+	expect_supervised("no", "restart = no\nlog_max_bytes = 0", false);
+	expect_supervised("always", "restart = always", true);
+	expect_supervised("onfail", "restart = on-failure", true);
+	expect_supervised("syslog", "stdout = syslog", true);
+	expect_supervised("errsyslog", "stderr = syslog", true);
+	expect_supervised("rotate", "log_max_bytes = 1M", true);
+	expect_supervised("rotnull", "log_max_bytes = 1M\nstdout = null", false);
+
+	write_service("codes",
+		      "[service]\nexec = /bin/true\nsuccess_exit_codes = 0 3 TERM\n");
+	if (load_ok("codes", &svc, "success_exit_codes = 0 3 TERM")) {
+		CHECK(service_exit_success(&svc, 0) &&
+			      service_exit_success(&svc, 3 << 8) &&
+			      service_exit_success(&svc, SIGTERM),
+		      "success_exit_codes: exit 0, exit 3 and death by SIGTERM succeed");
+		CHECK(!service_exit_success(&svc, 1 << 8) &&
+			      !service_exit_success(&svc, SIGKILL) &&
+			      !service_exit_success(&svc, 143 << 8),
+		      "success_exit_codes: exit 1, SIGKILL and exit 143 do not");
+	}
+	service_free(&svc);
+	expect_bad_value("badcode", "success_exit_codes = 0 NOSUCHSIG",
+			 "success_exit_codes");
+}
+
 static void test_service_errors(void)
 {
 	struct service svc;
@@ -953,11 +999,8 @@ static void test_service_errors(void)
 	service_free(&svc);
 	errlist_free(&el);
 
-	expect_unsupported("restarts", "restart = always", "restart = always");
-	expect_unsupported("syslog", "stdout = syslog", "stdout = syslog");
 	expect_unsupported("fork", "type = forking\npidfile = /run/fork.pid",
 			   "type = forking with a pidfile");
-	expect_unsupported("rotate", "log_max_bytes = 1M", "log_max_bytes = 1M");
 }
 
 /* ---- path_open_trusted -------------------------------------------------- */
@@ -1425,6 +1468,7 @@ static void run_all(void)
 	test_gc.start_timeout = 30;
 	test_service_valid();
 	test_service_errors();
+	test_service_supervised();
 	test_conf();
 	test_path();
 	test_untrusted_input();
@@ -1436,7 +1480,7 @@ static void run_all(void)
 /* How many checks run_all() makes, declared before any runs: a run that ends
  * early (an exit(0) part-way, a check skipped by a bad branch) is then a
  * failure, not a shorter pass. Change it with the checks. */
-#define UNIT_PLAN 358
+#define UNIT_PLAN 372
 
 static bool starts_with(const char *s, const char *prefix)
 {
