@@ -43,6 +43,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -58,6 +60,7 @@
 #define QUICK_RUN_MS 60000 /* a run shorter than this counts towards restart_max */
 #define DELAY_MAX 60.0 /* the backoff doubles up to this, in seconds */
 #define KILL_GRACE 5.0 /* after SIGKILL, how long before a stop gives up */
+#define STACK_TRIM (64 * 1024) /* below the loop's frame, given back when idle */
 #define READ_CHUNK 16384 /* one read of the program's output */
 #define READS_PER_WAKE 8 /* then the loop looks at signals and the program again */
 #define PIPE_SIZE (1 << 20) /* room for a burst while the monitor writes */
@@ -97,6 +100,8 @@ struct monitor {
 	int quick_runs; /* runs shorter than QUICK_RUN_MS in a row */
 	double deadline; /* FIRST: ready; BACKOFF: next attempt; STOPPING: KILL */
 	bool killed; /* STOPPING: SIGKILL sent */
+	bool packed; /* svc and plan live in the arena (pack()) */
+	bool wrote; /* files were written since the loop last slept */
 	bool stop_requested;
 	/* owned output: [0] stdout (and stderr with stderr = stdout), [1]
 	 * stderr when it goes elsewhere; pipe -1 when not owned */
@@ -156,6 +161,19 @@ static void reopen_output(struct monitor *m)
 			(void)logsink_reopen(&m->sink[i], &why);
 }
 
+/* The parsers' deep calls dirtied stack pages the loop does not need: they
+ * are given back (a page below this frame on; nothing lives below the stack
+ * pointer, and a page touched again is simply a new zero page) */
+static void trim_stack(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	volatile char here = 0;
+	uintptr_t end = ((uintptr_t)&here & ~(uintptr_t)(page - 1)) - (uintptr_t)page;
+
+	(void)madvise((void *)(end - STACK_TRIM), STACK_TRIM, MADV_DONTNEED);
+	(void)here;
+}
+
 /* The state file says what the monitor is doing; every transition is
  * written before the monitor acts on it. The resolver's directory cache is
  * dropped after each write: a monitor lives for months and must see
@@ -165,6 +183,7 @@ static int record(struct monitor *m)
 	int rc = state_write(m->svc.state_path, &m->st);
 
 	path_cache_clear();
+	m->wrote = true;
 	return rc;
 }
 
@@ -213,8 +232,10 @@ static void cleanup_and_exit(struct monitor *m, int code)
 			logsink_close(&m->sink[i]);
 			close(m->pipe[i]);
 		}
-	plan_free(&m->plan);
-	service_free(&m->svc);
+	if (!m->packed) {
+		plan_free(&m->plan);
+		service_free(&m->svc);
+	}
 	conf_free(&m->gc);
 	path_cache_clear();
 	_exit(code);
@@ -516,6 +537,13 @@ static void loop(struct monitor *m)
 		pfd[n++] = (struct pollfd){m->confirmfd, POLLIN, 0};
 		pfd[n++] = (struct pollfd){m->pipe[0], POLLIN, 0};
 		pfd[n++] = (struct pollfd){m->pipe[1], POLLIN, 0};
+		if (m->wrote) {
+			/* writing run_dir's files took heap (a directory read)
+			 * and stack the idle loop does not need */
+			m->wrote = false;
+			malloc_trim(0);
+			trim_stack();
+		}
 		if (timed) {
 			double left = m->deadline - now_mono();
 			timeout = left <= 0   ? 0
@@ -616,6 +644,105 @@ static int open_outputs(struct monitor *m, struct errlist *el)
 	return open_stream(m, 1, &m->svc.err, &m->plan.err_fd, el);
 }
 
+/* What the monitor keeps for months, copied out of the heap once set-up is
+ * done: the parse of svcctl.conf and NAME.ini leaves the heap fragmented,
+ * its pages dirty for the monitor's life. In this arena (static, so only the
+ * pages it fills count) the strings and arrays take what they need; the
+ * heap is then freed and given back. */
+#define ARENA_MAX 65536
+
+static char arena[ARENA_MAX];
+static size_t arena_used;
+
+static void *arena_take(size_t len)
+{
+	size_t at = (arena_used + sizeof(void *) - 1) & ~(sizeof(void *) - 1);
+
+	if (at + len > sizeof(arena) || at + len < at)
+		return NULL;
+	arena_used = at + len;
+	return arena + at;
+}
+
+static bool keep_str(char **p)
+{
+	char *copy;
+
+	if (!*p)
+		return true;
+	copy = arena_take(strlen(*p) + 1);
+	if (!copy)
+		return false;
+	strcpy(copy, *p);
+	*p = copy;
+	return true;
+}
+
+static bool keep_strv(struct strv *sv)
+{
+	char **v = arena_take((sv->n + 1) * sizeof(char *));
+
+	if (!v)
+		return false;
+	for (size_t i = 0; i < sv->n; i++) {
+		v[i] = sv->v[i];
+		if (!keep_str(&v[i]))
+			return false;
+	}
+	v[sv->n] = NULL;
+	sv->v = v;
+	sv->cap = 0;
+	return true;
+}
+
+/* Moves svc and the plan into the arena and frees the heap they used; left
+ * as they are when they do not fit (the monitor then works from the heap) */
+static void pack(struct monitor *m)
+{
+	struct service svc = m->svc;
+	struct spawn_plan plan = m->plan;
+	struct strv env = {m->plan.env.v, m->plan.env.n, 0};
+	char **strs[] = {
+		&svc.name,      &svc.ini_path,  &svc.description,
+		&svc.exec_line, &svc.pidfile,   &svc.user,
+		&svc.group,     &svc.directory, &svc.environment_file,
+		&svc.out.path,  &svc.err.path,  &svc.runlevels,
+		&svc.requires,  &svc.should,    &svc.state_path,
+		&svc.lock_path, &svc.log_path,
+	};
+	bool ok = true;
+
+	for (size_t i = 0; ok && i < sizeof(strs) / sizeof(strs[0]); i++)
+		ok = keep_str(strs[i]);
+	ok = ok && keep_strv(&svc.argv) && keep_strv(&svc.environment) &&
+		keep_strv(&env) && keep_str(&plan.resolved);
+	if (ok && plan.groups) {
+		gid_t *groups = arena_take(plan.ngroups * sizeof(gid_t));
+		ok = groups != NULL;
+		if (ok)
+			memcpy(groups, plan.groups, plan.ngroups * sizeof(gid_t));
+		plan.groups = groups;
+	}
+	if (!ok) {
+		arena_used = 0;
+		return;
+	}
+	free(m->plan.groups);
+	free(m->plan.resolved);
+	strv_free(&m->plan.env);
+	service_free(&m->svc);
+	conf_free(&m->gc);
+	memset(&m->gc, 0, sizeof(m->gc));
+	m->svc = svc;
+	plan.svc = &m->svc;
+	plan.path = plan.resolved;
+	plan.envp = env.v;
+	plan.env = env;
+	m->plan = plan;
+	m->packed = true;
+	malloc_trim(0);
+}
+
 /* Is this process a monitor? Its argv[0] is the title, its environment
  * names the start's pipes. */
 bool supervise_is_monitor(int argc, char **argv)
@@ -671,9 +798,10 @@ int supervise_main(char **argv)
 	snprintf(m->st.exec, sizeof(m->st.exec), "%s", m->plan.path);
 	snprintf(m->st.last_exit, sizeof(m->st.last_exit), "-");
 
-	/* what set-up allocated and freed goes back: the monitor's memory is
-	 * what it needs for months, nothing of the parse */
-	malloc_trim(0);
+	/* the monitor's memory is what it needs for months, nothing of the
+	 * parse */
+	pack(m);
+	trim_stack();
 	m->mode = MON_FIRST;
 	if (run_program(m, &step) < 0) {
 		struct mon_report r = {0};
