@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 struct stat;
@@ -388,6 +389,40 @@ int cmd_enable(struct cmdctx *c, const char *name);
 int cmd_disable(struct cmdctx *c, const char *name);
 int cmd_is_enabled(struct cmdctx *c, const char *name);
 int cmd_each(struct cmdctx *c, action_fn fn, const struct strv *names);
+
+/* status rendering (status.c): gathered once, shown in every form */
+#define STATUS_LOG_LINES 5
+
+struct status_view {
+	const struct service *svc;
+	const struct identity *id;
+	const char *log; /* the log file, or NULL */
+	bool have_pi;
+	struct proc_info pi;
+	double uptime; /* seconds the program has run */
+	char cmdline[1024]; /* the detailed forms only */
+};
+
+const char *service_log_path(const struct service *svc);
+void format_leftovers(const struct identity *id, char *buf, size_t len);
+const char *status_word(const struct identity *id);
+int status_exit_code(const struct identity *id);
+void json_string(FILE *f, const char *s);
+void status_gather(struct status_view *v, const struct service *svc,
+		   const struct identity *id, bool cmdline);
+void status_print_block(FILE *f, const struct status_view *v);
+void status_print_brief(FILE *f, const struct status_view *v);
+void status_print_json(FILE *f, const struct status_view *v);
+void status_print_line(FILE *f, const struct status_view *v, int width);
+void status_print_header(FILE *f, int width);
+int status_lines(const struct globalconf *gc, bool json, const struct strv *names,
+		 size_t from, size_t to, int width);
+
+/* pool.c: jobs in child processes, a bounded number at a time */
+typedef int (*pool_job_fn)(size_t i, void *arg);
+
+int pool_run(size_t n, size_t max_parallel, pool_job_fn fn, void *arg, int *codes,
+	     bool collect);
 
 /* small utilities (util.c) */
 double now_mono(void);
