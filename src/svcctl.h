@@ -164,6 +164,8 @@ int proc_argv(pid_t pid, struct strv *argv);
 int proc_pidfd_open(pid_t pid);
 int proc_pidfd_signal(int pidfd, int sig);
 double proc_uptime_of(unsigned long long starttime);
+/* Drops the /proc descriptor and the boot id kept between calls */
+void proc_cache_clear(void);
 enum proc_state proc_state_of(const struct proc_info *pi);
 
 /* A service's process group as recorded at start: its members are the live
