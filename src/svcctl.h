@@ -36,6 +36,9 @@ enum status_code {
 
 #define SERVICE_NAME_MAX 64
 #define SECONDS_MAX 86400 /* the largest value of any seconds key: a day */
+#define RESTART_MAX_LIMIT 1000 /* restart_max is 0..this */
+#define LOG_BACKUPS_LIMIT 100 /* log_backups is 0..this */
+#define LOG_MAX_BYTES_DEFAULT (10ULL << 20) /* until log_max_bytes is set */
 #define SVCCTL_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* A growable array of strings, NULL-terminated so it can serve as argv/envp. */
@@ -58,6 +61,8 @@ void errlist_add(struct errlist *el, const char *fmt, ...)
 void errlist_free(struct errlist *el);
 
 /* svcctl.conf */
+enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS };
+
 struct globalconf {
 	char *path; /* the file read, or NULL for built-in defaults */
 	char *services_dir;
@@ -68,6 +73,13 @@ struct globalconf {
 	double stop_timeout;
 	double ready_seconds;
 	double start_timeout;
+	/* defaults of the service keys of the same names (an INI key wins) */
+	enum restart_policy restart;
+	double restart_delay;
+	int restart_max;
+	uint64_t log_max_bytes;
+	bool log_max_bytes_set; /* log_max_bytes given in svcctl.conf */
+	int log_backups;
 };
 
 int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
@@ -80,7 +92,6 @@ int file_trusted(const char *path, const struct stat *st, struct errlist *el);
 enum service_type { TYPE_SIMPLE, TYPE_FORKING };
 enum output_kind { OUT_FILE, OUT_NULL, OUT_SYSLOG, OUT_STDOUT };
 enum kill_mode { KILL_GROUP, KILL_PROCESS };
-enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS };
 
 struct output {
 	enum output_kind kind;
@@ -136,6 +147,7 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 void service_free(struct service *svc);
 int service_list(const struct globalconf *gc, struct strv *names);
 const char *service_unsupported(const struct service *svc);
+int service_restart_policy(const char *word, enum restart_policy *out);
 
 /* exec = splitting */
 int argv_split(const char *line, struct strv *out, const char **why);

@@ -1390,6 +1390,99 @@ static void test_untrusted_input(void)
 
 /* ---- driver ------------------------------------------------------------- */
 
+/* ---- svcctl.conf defaults of service keys ------------------------------ */
+
+static void test_conf_defaults(void)
+{
+	static const struct {
+		const char *line, *frag;
+	} bad[] = {
+		{"restart = sometimes", "restart must be no, on-failure or always"},
+		{"restart_delay = 1e3", "restart_delay must be a number of seconds"},
+		{"restart_delay = 86401", "restart_delay must be a number of seconds"},
+		{"restart_max = 1001",
+		 "restart_max must be a whole number from 0 to 1000"},
+		{"restart_max = -1", "restart_max must be a whole number from 0 to 1000"},
+		{"log_max_bytes = 5X", "log_max_bytes must be a size like 10M"},
+		{"log_backups = 101", "log_backups must be a whole number from 0 to 100"},
+	};
+	struct globalconf gc, saved = test_gc;
+	struct errlist el = {0};
+	struct service svc;
+	char *path = xasprintf("%s/defaults.conf", tmpdir);
+	int rc;
+
+	write_text(path,
+		   "# defaults for every service\n"
+		   "restart = on-failure\n"
+		   "restart_delay = 0.5\n"
+		   "restart_max = 7\n"
+		   "log_max_bytes = 1M\n"
+		   "log_backups = 3\n");
+	rc = conf_load(&gc, path, true, &el);
+	if (!CHECK(rc == 0 && el.msgs.n == 0, "conf defaults: the five keys load"))
+		diag_errors(&el);
+	CHECK(gc.restart == RESTART_ON_FAILURE && gc.restart_delay == 0.5 &&
+		      gc.restart_max == 7 && gc.log_max_bytes == 1 << 20 &&
+		      gc.log_max_bytes_set && gc.log_backups == 3,
+	      "conf defaults: values as NAME.ini would read them");
+
+	/* services load with them, an INI key overriding */
+	test_gc.restart = gc.restart;
+	test_gc.restart_delay = gc.restart_delay;
+	test_gc.restart_max = gc.restart_max;
+	test_gc.log_max_bytes = gc.log_max_bytes;
+	test_gc.log_max_bytes_set = gc.log_max_bytes_set;
+	test_gc.log_backups = gc.log_backups;
+	conf_free(&gc);
+	errlist_free(&el);
+	write_service("dflt", "[service]\nexec = /bin/true\n");
+	if (load_ok("dflt", &svc, "a service without the keys")) {
+		CHECK(svc.restart == RESTART_ON_FAILURE && svc.restart_delay == 0.5 &&
+			      svc.restart_max == 7 && svc.log_max_bytes == 1 << 20 &&
+			      svc.log_max_bytes_set && svc.log_backups == 3,
+		      "conf defaults: a service takes svcctl.conf's values");
+	}
+	service_free(&svc);
+	write_service("ovr",
+		      "[service]\nexec = /bin/true\nrestart = no\n"
+		      "restart_delay = 2\nrestart_max = 1\nlog_max_bytes = 0\n"
+		      "log_backups = 0\n");
+	if (load_ok("ovr", &svc, "a service setting every key")) {
+		CHECK(svc.restart == RESTART_NO && svc.restart_delay == 2 &&
+			      svc.restart_max == 1 && svc.log_max_bytes == 0 &&
+			      svc.log_max_bytes_set && svc.log_backups == 0,
+		      "conf defaults: an INI key overrides svcctl.conf");
+	}
+	service_free(&svc);
+	test_gc = saved;
+
+	write_text(path, "restart = always\n");
+	rc = conf_load(&gc, path, true, &el);
+	CHECK(rc == 0 && gc.restart == RESTART_ALWAYS && !gc.log_max_bytes_set &&
+		      gc.restart_delay == 1 && gc.restart_max == 5 && gc.log_backups == 5,
+	      "conf defaults: keys not given keep the built-in defaults, "
+	      "log_max_bytes unset");
+	conf_free(&gc);
+	errlist_free(&el);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *text = xasprintf("stop_timeout = 1\n\n%s\n", bad[i].line);
+		char *where = xasprintf("%s:3: ", path);
+
+		write_text(path, text);
+		rc = conf_load(&gc, path, true, &el);
+		if (!CHECK(rc == -1 && errors_have(&el, where, bad[i].frag, (char *)NULL),
+			   "conf defaults: '%s' is an error at FILE:LINE", bad[i].line))
+			diag_errors(&el);
+		conf_free(&gc);
+		errlist_free(&el);
+		free(text);
+		free(where);
+	}
+	free(path);
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag,
 			struct FTW *ftw)
 {
@@ -1417,11 +1510,16 @@ static void run_all(void)
 	test_gc.stop_timeout = 10;
 	test_gc.ready_seconds = 1;
 	test_gc.start_timeout = 30;
+	test_gc.restart_delay = 1;
+	test_gc.restart_max = 5;
+	test_gc.log_max_bytes = LOG_MAX_BYTES_DEFAULT;
+	test_gc.log_backups = 5;
 	test_service_valid();
 	test_service_errors();
 	test_conf();
 	test_path();
 	test_untrusted_input();
+	test_conf_defaults();
 	conf_free(&test_gc);
 	nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -1429,7 +1527,7 @@ static void run_all(void)
 /* How many checks run_all() makes, declared before any runs: a run that ends
  * early (an exit(0) part-way, a check skipped by a bad branch) is then a
  * failure, not a shorter pass. Change it with the checks. */
-#define UNIT_PLAN 324
+#define UNIT_PLAN 338
 
 static bool starts_with(const char *s, const char *prefix)
 {
