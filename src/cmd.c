@@ -278,7 +278,10 @@ static int start_locked(struct cmdctx *c, struct service *svc)
 		msg_verbose("%s: removing stale pidfile (%s)", svc->name, id.why);
 		forget_pid(svc);
 		break;
-	case IDENT_NONE: break;
+	case IDENT_NONE:
+	case IDENT_BACKOFF: /* the monitor states: identify() does not report */
+	case IDENT_FATAL: /* them until the monitor exists */
+	case IDENT_STARTING: break;
 	}
 	unsupported = service_unsupported(svc);
 	if (unsupported) {

@@ -282,6 +282,9 @@ enum ident {
 	IDENT_STALE, /* pidfile names a process that is not ours */
 	IDENT_UNTRUSTED, /* pidfile refused, or another PID than the state's */
 	IDENT_LEFTOVER, /* the leader is gone, members of its group still run */
+	IDENT_BACKOFF, /* a verified monitor waits to restart the program */
+	IDENT_FATAL, /* the monitor gave up (state run=fatal) */
+	IDENT_STARTING, /* a verified monitor's program runs, not yet ready */
 };
 
 #define IDENT_LEFT_MAX 8 /* leftovers named in messages */
@@ -299,6 +302,8 @@ struct identity {
 	struct group_id group; /* RUNNING, LEFTOVER: the service's group */
 	size_t nleft; /* LEFTOVER: how many; the first ones in left */
 	struct group_member left[IDENT_LEFT_MAX];
+	bool supervised; /* a verified monitor runs: id->st.monitor_pid */
+	bool monitor_lost; /* the state names a monitor that is gone: unsupervised */
 };
 
 int identify(const struct service *svc, struct identity *id);
@@ -414,6 +419,7 @@ struct status_view {
 	bool have_pi;
 	struct proc_info pi;
 	double uptime; /* seconds the program has run */
+	long long now_ms; /* wall clock when gathered: "next attempt in 2.0s" */
 	char cmdline[1024]; /* the detailed forms only */
 };
 
@@ -463,6 +469,8 @@ char *read_small_file(const char *path, size_t max, size_t *len);
 bool running_as_root(void);
 void format_duration(double seconds, char *buf, size_t len);
 void describe_wait_status(int status, char *buf, size_t len);
+long long now_wall_ms(void);
+void format_time_iso(long long ms, char *buf, size_t len);
 
 /* messages (log.c) */
 extern int verbosity; /* 0 quiet, 1 normal, 2 verbose */
