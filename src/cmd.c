@@ -18,7 +18,6 @@
 #include "svcctl.h"
 
 #define FAILURE_LOG_LINES 10
-#define STATUS_LOG_LINES 5
 #define PARALLEL_JOBS 32
 
 static void print_errors(struct errlist *el)
@@ -136,23 +135,6 @@ static int record_start(enum spawn_phase phase, pid_t pid, pid_t sid, void *arg)
 		return -1;
 	}
 	return 0;
-}
-
-/* "123 (sleep), 456 (sh)" for the leftovers identify() found */
-static void format_leftovers(const struct identity *id, char *buf, size_t len)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < id->nleft && i < IDENT_LEFT_MAX && used < len; i++) {
-		int n = snprintf(buf + used, len - used, "%s%d (%s)", i ? ", " : "",
-				 (int)id->left[i].pid, id->left[i].comm);
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
-	if (id->nleft > IDENT_LEFT_MAX && used < len)
-		snprintf(buf + used, len - used, ", ...");
 }
 
 static int report_failure(const struct service *svc, const struct spawn_result *res,
@@ -592,214 +574,11 @@ int cmd_force_reload(struct cmdctx *c, const char *name)
 	return reloadable ? rc : transition(c, name, T_RESTART);
 }
 
-static const char *state_word(enum ident ident)
-{
-	switch (ident) {
-	case IDENT_RUNNING: return "running";
-	case IDENT_STARTING: return "starting";
-	case IDENT_BACKOFF: return "backoff";
-	case IDENT_FATAL: return "fatal";
-	case IDENT_DEAD:
-	case IDENT_LEFTOVER: return "dead";
-	case IDENT_STALE: return "stale";
-	case IDENT_UNTRUSTED: return "unknown";
-	case IDENT_NONE: break;
-	}
-	return "stopped";
-}
-
-static int status_code(enum ident ident)
-{
-	switch (ident) {
-	case IDENT_RUNNING:
-	case IDENT_STARTING: return STATUS_RUNNING;
-	case IDENT_FATAL: return STATUS_DEAD_PIDFILE;
-	case IDENT_BACKOFF: return STATUS_STOPPED;
-	case IDENT_DEAD:
-	case IDENT_LEFTOVER:
-	case IDENT_STALE: return STATUS_DEAD_PIDFILE;
-	case IDENT_UNTRUSTED: return STATUS_UNKNOWN;
-	case IDENT_NONE: break;
-	}
-	return STATUS_STOPPED;
-}
-
-/* Always valid UTF-8 JSON: control characters escaped, each byte that is
- * not part of well-formed UTF-8 written as \ufffd. */
-static void json_string(FILE *f, const char *s)
-{
-	size_t n = s ? strlen(s) : 0, i = 0;
-
-	fputc('"', f);
-	while (i < n) {
-		unsigned char ch = (unsigned char)s[i];
-		size_t seq = utf8_seq_len(s + i, n - i);
-
-		if (seq == 0)
-			fputs("\\ufffd", f);
-		else if (seq > 1)
-			fwrite(s + i, 1, seq, f);
-		else if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch == '\n')
-			fputs("\\n", f);
-		else if (ch == '\t')
-			fputs("\\t", f);
-		else if (ch < 0x20 || ch == 0x7f)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-		i += seq ? seq : 1;
-	}
-	fputc('"', f);
-}
-
-struct facts {
-	struct proc_info pi;
-	bool have_pi;
-	double uptime;
-	char cmdline[1024];
-};
-
-/* What status shows beyond the identity; the command line only for the
- * detailed forms, since a list of 1000 services has no column for it. */
-static void gather(const struct identity *id, struct facts *f, bool cmdline)
-{
-	memset(f, 0, sizeof(*f));
-	if (id->ident != IDENT_RUNNING)
-		return;
-	f->pi = id->pi;
-	f->have_pi = id->have_pi;
-	if (f->have_pi)
-		f->uptime = proc_uptime_of(f->pi.starttime);
-	if (cmdline) {
-		struct strv argv = {0};
-		if (proc_argv(id->pid, &argv) == 0) {
-			char *line = argv_join(argv.v, argv.n);
-			snprintf(f->cmdline, sizeof(f->cmdline), "%s", line);
-			free(line);
-		}
-		strv_free(&argv);
-	}
-}
-
-static void print_json(const struct service *svc, const struct identity *id,
-		       const struct facts *f)
-{
-	const char *log = service_log_path(svc);
-	long page = sysconf(_SC_PAGESIZE);
-
-	fputs("{\"name\":", stdout);
-	json_string(stdout, svc->name);
-	fputs(",\"description\":", stdout);
-	json_string(stdout, svc->description);
-	fputs(",\"state\":", stdout);
-	json_string(stdout, state_word(id->ident));
-	printf(",\"pid\":%d", id->ident == IDENT_NONE ? 0 : (int)id->pid);
-	printf(",\"since\":%lld",
-	       id->ident == IDENT_RUNNING && id->have_state ? id->st.started_at : 0LL);
-	printf(",\"uptime_seconds\":%.0f", f->uptime);
-	fputs(",\"process\":", stdout);
-	json_string(stdout, f->have_pi ? f->pi.comm : "");
-	fputs(",\"command\":", stdout);
-	json_string(stdout, f->cmdline[0] ? f->cmdline : svc->exec_line);
-	printf(",\"rss_bytes\":%lld,\"tasks\":%ld",
-	       f->have_pi ? (long long)f->pi.rss_pages * page : 0LL,
-	       f->have_pi ? f->pi.threads : 0L);
-	fputs(",\"pidfile\":", stdout);
-	json_string(stdout, svc->pidfile);
-	printf(",\"verified\":%s", id->ident == IDENT_RUNNING ? "true" : "false");
-	fputs(",\"verified_by\":", stdout);
-	json_string(stdout, id->ident == IDENT_RUNNING ? id->how : id->why);
-	printf(",\"leftovers\":%zu", id->nleft);
-	printf(",\"restarts\":%d", id->have_state ? id->st.restarts : 0);
-	fputs(",\"last_exit\":", stdout);
-	json_string(stdout,
-		    id->have_state && id->st.last_exit[0] ? id->st.last_exit : "-");
-	fputs(",\"log\":", stdout);
-	json_string(stdout, log ? log : "");
-	fputs("}\n", stdout);
-}
-
-static void print_block(const struct service *svc, const struct identity *id,
-			const struct facts *f)
-{
-	const char *log = service_log_path(svc);
-	char dur[32], when[64];
-	/* what the service's files and processes say reaches a terminal */
-	char *desc = text_visible_dup(svc->description),
-	     *cmd = text_visible_dup(f->cmdline[0] ? f->cmdline : svc->exec_line),
-	     *comm = text_visible_dup(f->have_pi ? f->pi.comm : "?"),
-	     *why = text_visible_dup(id->why);
-
-	printf("%s - %s\n", svc->name, desc);
-	switch (id->ident) {
-	case IDENT_RUNNING:
-		format_duration(f->uptime, dur, sizeof(dur));
-		if (id->have_state) {
-			time_t t = (time_t)id->st.started_at;
-			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z",
-				 localtime(&t));
-			printf("    State: running since %s (up %s)\n", when, dur);
-		} else {
-			printf("    State: running (up %s)\n", dur);
-		}
-		printf("      PID: %d (%s)\n", (int)id->pid, comm);
-		printf("  Command: %s\n", cmd);
-		if (f->have_pi)
-			printf("   Memory: %.1f MiB RSS, %ld task%s\n",
-			       (double)f->pi.rss_pages * (double)sysconf(_SC_PAGESIZE) /
-				       1048576.0,
-			       f->pi.threads, f->pi.threads == 1 ? "" : "s");
-		printf("  Pidfile: %s (verified: %s)\n", svc->pidfile, id->how);
-		break;
-	case IDENT_NONE:
-		printf("    State: not running\n");
-		printf("  Command: %s\n", cmd);
-		break;
-	case IDENT_LEFTOVER: {
-		char list[256];
-
-		char *vis;
-
-		format_leftovers(id, list, sizeof(list));
-		vis = text_visible_dup(list); /* process names are anyone's */
-		printf("    State: dead: pid %d is gone, %zu process%s of its group "
-		       "still run%s: %s\n",
-		       (int)id->pid, id->nleft, id->nleft == 1 ? "" : "es",
-		       id->nleft == 1 ? "s" : "", vis);
-		free(vis);
-		printf("  Command: %s\n", cmd);
-		break;
-	}
-	default:
-		printf("    State: %s: pid %d: %s\n",
-		       id->ident == IDENT_DEAD            ? "dead, pidfile remains"
-			       : id->ident == IDENT_STALE ? "not running, stale pidfile"
-							  : "unknown",
-		       (int)id->pid, why);
-		printf("  Command: %s\n", cmd);
-		printf("  Pidfile: %s (not verified)\n", svc->pidfile);
-		break;
-	}
-	printf(" Restarts: %d, last exit: %s\n", id->have_state ? id->st.restarts : 0,
-	       id->have_state && id->st.last_exit[0] ? id->st.last_exit : "-");
-	if (log) {
-		printf("      Log: %s\n", log);
-		fflush(stdout);
-		log_tail(log, STATUS_LOG_LINES, "    ", STDOUT_FILENO);
-	}
-	free(desc);
-	free(cmd);
-	free(comm);
-	free(why);
-}
-
 int cmd_status(struct cmdctx *c, const char *name)
 {
 	struct service svc;
 	struct identity id;
-	struct facts f;
+	struct status_view v;
 	int rc = load(c, name, &svc, STATUS_UNKNOWN);
 
 	if (rc)
@@ -813,92 +592,40 @@ int cmd_status(struct cmdctx *c, const char *name)
 		service_free(&svc);
 		return STATUS_UNKNOWN;
 	}
-	rc = status_code(id.ident);
-	if (verbosity > 0 && c->brief) {
-		/* the one line LSB tools and Ansible read: never "stop" when running */
-		if (id.ident == IDENT_RUNNING)
-			printf("%s is running (pid %d)\n", name, (int)id.pid);
-		else if (id.ident == IDENT_NONE)
-			printf("%s is not running\n", name);
-		else if (id.ident == IDENT_UNTRUSTED) {
-			char *why = text_visible_dup(id.why);
-			printf("%s status is unknown: %s\n", name, why);
-			free(why);
-		} else if (id.ident == IDENT_LEFTOVER)
-			printf("%s is dead but %zu process%s of its group still run%s\n",
-			       name, id.nleft, id.nleft == 1 ? "" : "es",
-			       id.nleft == 1 ? "s" : "");
+	rc = status_exit_code(&id);
+	if (verbosity > 0) {
+		status_gather(&v, &svc, &id, !c->brief);
+		if (c->brief)
+			status_print_brief(stdout, &v);
+		else if (c->json)
+			status_print_json(stdout, &v);
 		else
-			printf("%s is dead but pid file exists\n", name);
-	} else if (verbosity > 0) {
-		gather(&id, &f, true);
-		if (c->json)
-			print_json(&svc, &id, &f);
-		else
-			print_block(&svc, &id, &f);
+			status_print_block(stdout, &v);
 		fflush(stdout);
 	}
 	service_free(&svc);
 	return rc;
 }
 
-/* The status lines of names[from, to); 0 when all of them run, else 3. */
-static int status_lines(struct cmdctx *c, const struct strv *names, size_t from,
-			size_t to, int width)
-{
-	int rc = EXIT_OK;
-
-	for (size_t i = from; i < to; i++) {
-		struct errlist el = {0};
-		struct service svc;
-		struct identity id;
-		struct facts f;
-		char dur[32] = "-", pid[16] = "-";
-
-		if (service_load(&svc, &c->gc, names->v[i], &el) < 0) {
-			char *vname = text_visible_dup(names->v[i]),
-			     *why = text_visible_dup(el.msgs.n ? el.msgs.v[0] : "");
-			if (verbosity > 0 && !c->json) {
-				printf("%-*s  %-8s %7s  %-12s %s\n", width, vname,
-				       "invalid", "-", "-", why);
-			} else if (c->json && verbosity > 0) {
-				fputs("{\"name\":", stdout);
-				json_string(stdout, names->v[i]);
-				fputs(",\"state\":\"invalid\"}\n", stdout);
-			}
-			free(vname);
-			free(why);
-			errlist_free(&el);
-			service_free(&svc);
-			rc = STATUS_STOPPED;
-			continue;
-		}
-		errlist_free(&el);
-		identify(&svc, &id);
-		if (id.ident != IDENT_RUNNING)
-			rc = STATUS_STOPPED;
-		if (verbosity > 0) {
-			gather(&id, &f, c->json);
-			if (c->json) {
-				print_json(&svc, &id, &f);
-			} else {
-				if (id.ident == IDENT_RUNNING)
-					format_duration(f.uptime, dur, sizeof(dur));
-				if (id.ident != IDENT_NONE)
-					snprintf(pid, sizeof(pid), "%d", (int)id.pid);
-				char *desc = text_visible_dup(svc.description);
-				printf("%-*s  %-8s %7s  %-12s %s\n", width, svc.name,
-				       state_word(id.ident), pid, dur, desc);
-				free(desc);
-			}
-		}
-		service_free(&svc);
-	}
-	return rc;
-}
-
 #define STATUS_PARALLEL_MIN 256 /* below this, a fork costs more than it saves */
 #define STATUS_WORKERS_MAX 4
+
+struct status_slices {
+	struct cmdctx *c;
+	const struct strv *names;
+	size_t chunk;
+	int width;
+};
+
+static int status_slice(size_t i, void *arg)
+{
+	const struct status_slices *s = arg;
+	size_t from = i * s->chunk, to = from + s->chunk;
+
+	if (to > s->names->n)
+		to = s->names->n;
+	return status_lines(&s->c->gc, s->c->json, s->names, from, to, s->width);
+}
 
 /* One line per service: NAME STATE PID UPTIME DESCRIPTION. 0 when every
  * service runs, 3 otherwise. A long list is split into contiguous slices
@@ -906,83 +633,33 @@ static int status_lines(struct cmdctx *c, const struct strv *names, size_t from,
  * run_dir); their output is copied in name order. */
 int cmd_status_list(struct cmdctx *c, const struct strv *names)
 {
-	struct {
-		pid_t pid;
-		int fd;
-	} workers[STATUS_WORKERS_MAX] = {{0, -1}};
-	size_t n = names->n, nworkers = 1, chunk;
-	int width = 4, rc;
+	struct status_slices s = {c, names, 0, 4};
+	size_t n = names->n, nworkers = 1, nslices;
+	int codes[STATUS_WORKERS_MAX], rc = EXIT_OK;
 
 	if (check_run_dir(c, NULL, false))
 		return STATUS_UNKNOWN;
 	for (size_t i = 0; i < n; i++)
-		if ((int)strlen(names->v[i]) > width)
-			width = (int)strlen(names->v[i]);
+		if ((int)strlen(names->v[i]) > s.width)
+			s.width = (int)strlen(names->v[i]);
 	if (verbosity > 0 && !c->json)
-		printf("%-*s  %-8s %7s  %-12s %s\n", width, "NAME", "STATE", "PID",
-		       "UPTIME", "DESCRIPTION");
+		status_print_header(stdout, s.width);
+	if (n == 0)
+		return EXIT_OK;
 	if (n >= STATUS_PARALLEL_MIN) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 		nworkers = cpus < 1                 ? 1
 			: cpus > STATUS_WORKERS_MAX ? STATUS_WORKERS_MAX
 						    : (size_t)cpus;
 	}
-	chunk = (n + nworkers - 1) / nworkers;
-	fflush(stdout);
-	for (size_t w = 1; w < nworkers; w++) {
-		int fds[2];
-		size_t from = w * chunk, to = from + chunk < n ? from + chunk : n;
-
-		workers[w].pid = -1;
-		if (from >= n || pipe2(fds, O_CLOEXEC) < 0)
-			continue;
-		/* room for the whole slice, so a worker rarely waits for us */
-		(void)fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);
-		workers[w].pid = fork();
-		if (workers[w].pid == 0) {
-			close(fds[0]);
-			if (dup2(fds[1], STDOUT_FILENO) < 0)
-				_exit(STATUS_UNKNOWN);
-			rc = status_lines(c, names, from, to, width);
-			fflush(stdout);
-			_exit(rc);
-		}
-		close(fds[1]);
-		if (workers[w].pid < 0)
-			close(fds[0]);
-		else
-			workers[w].fd = fds[0];
-	}
-	rc = status_lines(c, names, 0, chunk < n ? chunk : n, width);
-	fflush(stdout);
-	for (size_t w = 1; w < nworkers; w++) {
-		size_t from = w * chunk, to = from + chunk < n ? from + chunk : n;
-		char buf[65536];
-		ssize_t r;
-		int status;
-
-		if (from >= n)
-			continue;
-		if (workers[w].pid < 0) {
-			/* the fork failed: do that slice here */
-			if (status_lines(c, names, from, to, width) != EXIT_OK)
-				rc = STATUS_STOPPED;
-			fflush(stdout);
-			continue;
-		}
-		while ((r = read(workers[w].fd, buf, sizeof(buf))) != 0) {
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0)
-				break;
-			(void)write_full(STDOUT_FILENO, buf, (size_t)r);
-		}
-		close(workers[w].fd);
-		while (waitpid(workers[w].pid, &status, 0) < 0 && errno == EINTR)
-			;
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != EXIT_OK)
+	s.chunk = (n + nworkers - 1) / nworkers;
+	nslices = (n + s.chunk - 1) / s.chunk;
+	if (pool_run(nslices, nslices, status_slice, &s, codes, true) < 0)
+		rc = STATUS_STOPPED;
+	for (size_t i = 0; i < nslices; i++)
+		if (codes[i] != EXIT_OK)
 			rc = STATUS_STOPPED;
-	}
+	fflush(stdout);
 	return rc;
 }
 
@@ -1045,18 +722,29 @@ int cmd_logs(struct cmdctx *c, const char *name)
 	return rc;
 }
 
+struct each {
+	struct cmdctx *c;
+	action_fn fn;
+	const struct strv *names;
+};
+
+static int each_job(size_t i, void *arg)
+{
+	const struct each *e = arg;
+
+	return e->fn(e->c, e->names->v[i]);
+}
+
 /* Runs fn for every name, up to PARALLEL_JOBS at a time: each service has
  * its own lock, so starting a hundred need not take a hundred ready windows.
  * The result is the first failure in name order, else 0. */
 int cmd_each(struct cmdctx *c, action_fn fn, const struct strv *names)
 {
-	pid_t *pids;
-	int *codes, running = 0, rc = EXIT_OK, sweep[2] = {-1, -1};
-	size_t next = 0;
+	struct each e = {c, fn, names};
+	int *codes, rc = EXIT_OK, sweep[2] = {-1, -1};
 
 	if (names->n == 1)
 		return fn(c, names->v[0]);
-	pids = xcalloc(names->n, sizeof(*pids));
 	codes = xcalloc(names->n, sizeof(*codes));
 	if (fn == cmd_stop && pipe2(sweep, O_CLOEXEC) == 0) {
 		/* the workers report the groups they ended; one /proc pass
@@ -1064,38 +752,8 @@ int cmd_each(struct cmdctx *c, action_fn fn, const struct strv *names)
 		(void)fcntl(sweep[1], F_SETPIPE_SZ, 1 << 20);
 		c->defer_fd = sweep[1];
 	}
-	fflush(NULL);
-	while (next < names->n || running > 0) {
-		int status;
-		pid_t done;
-
-		while (next < names->n && running < PARALLEL_JOBS) {
-			pid_t pid = fork();
-			if (pid == 0)
-				_exit(fn(c, names->v[next]));
-			if (pid < 0) {
-				codes[next++] = EXIT_FAILED;
-				msg_error(NULL, "fork: %s", strerror(errno));
-				continue;
-			}
-			pids[next++] = pid;
-			running++;
-		}
-		if (running == 0)
-			break;
-		done = wait(&status);
-		if (done < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		for (size_t i = 0; i < names->n; i++)
-			if (pids[i] == done) {
-				codes[i] = WIFEXITED(status) ? WEXITSTATUS(status)
-							     : EXIT_FAILED;
-				running--;
-			}
-	}
+	if (pool_run(names->n, PARALLEL_JOBS, each_job, &e, codes, false) < 0)
+		msg_error(NULL, "wait: %s", strerror(errno));
 	if (c->defer_fd >= 0) {
 		struct group_left *groups = xcalloc(names->n, sizeof(*groups));
 		size_t ngroups = 0;
@@ -1115,7 +773,6 @@ int cmd_each(struct cmdctx *c, action_fn fn, const struct strv *names)
 			rc = codes[i];
 			break;
 		}
-	free(pids);
 	free(codes);
 	return rc;
 }

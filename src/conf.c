@@ -88,6 +88,11 @@ static void set_defaults(struct globalconf *gc)
 	gc->stop_timeout = 10;
 	gc->ready_seconds = 1;
 	gc->start_timeout = 30;
+	gc->restart = RESTART_NO;
+	gc->restart_delay = 1;
+	gc->restart_max = 5;
+	gc->log_max_bytes = LOG_MAX_BYTES_DEFAULT;
+	gc->log_backups = 5;
 }
 
 /* As root, a file that another user can write is a way to run code as root. */
@@ -164,6 +169,61 @@ static int check_seconds(cfg_t *cfg, cfg_opt_t *opt)
 	if (!(v >= 0 && v <= SECONDS_MAX)) {
 		cfg_error(cfg, "%s must be between 0 and %d seconds", cfg_opt_name(opt),
 			  SECONDS_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/* The defaults of service keys: the value syntax, limits and messages of
+ * NAME.ini's keys of the same names. Returns 0, or -1 with msg filled. */
+static int set_service_default(struct globalconf *gc, const char *key, const char *v,
+			       char *msg, size_t len)
+{
+	long n;
+
+	if (strcmp(key, "restart") == 0) {
+		if (service_restart_policy(v, &gc->restart) == 0)
+			return 0;
+		snprintf(msg, len, "restart must be no, on-failure or always, not '%s'",
+			 v);
+	} else if (strcmp(key, "restart_delay") == 0) {
+		if (parse_seconds(v, &gc->restart_delay) == 0)
+			return 0;
+		snprintf(msg, len, "restart_delay must be a number of seconds, not '%s'",
+			 v);
+	} else if (strcmp(key, "log_max_bytes") == 0) {
+		if (parse_size(v, &gc->log_max_bytes) == 0) {
+			gc->log_max_bytes_set = true;
+			return 0;
+		}
+		snprintf(msg, len, "log_max_bytes must be a size like 10M, not '%s'", v);
+	} else {
+		bool restart_max = strcmp(key, "restart_max") == 0;
+		long max = restart_max ? RESTART_MAX_LIMIT : LOG_BACKUPS_LIMIT;
+
+		if (parse_int(v, 0, max, &n) == 0) {
+			*(restart_max ? &gc->restart_max : &gc->log_backups) = (int)n;
+			return 0;
+		}
+		snprintf(msg, len, "%s must be a whole number from 0 to %ld, not '%s'",
+			 key, max, v);
+	}
+	return -1;
+}
+
+static const char *const default_keys[] = {
+	"restart", "restart_delay", "restart_max", "log_max_bytes", "log_backups",
+};
+
+static int check_service_default(cfg_t *cfg, cfg_opt_t *opt)
+{
+	struct globalconf scratch = {0};
+	const char *v = cfg_opt_getnstr(opt, cfg_opt_size(opt) - 1);
+	char msg[256];
+
+	if (set_service_default(&scratch, cfg_opt_name(opt), v ? v : "", msg,
+				sizeof(msg)) < 0) {
+		cfg_error(cfg, "%s", msg);
 		return -1;
 	}
 	return 0;
@@ -283,6 +343,12 @@ int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 		CFG_FLOAT("stop_timeout", 10, CFGF_NONE),
 		CFG_FLOAT("ready_seconds", 1, CFGF_NONE),
 		CFG_FLOAT("start_timeout", 30, CFGF_NONE),
+		/* strings, so that they take NAME.ini's syntax ("10M", "0.5") */
+		CFG_STR("restart", NULL, CFGF_NODEFAULT),
+		CFG_STR("restart_delay", NULL, CFGF_NODEFAULT),
+		CFG_STR("restart_max", NULL, CFGF_NODEFAULT),
+		CFG_STR("log_max_bytes", NULL, CFGF_NODEFAULT),
+		CFG_STR("log_backups", NULL, CFGF_NODEFAULT),
 		CFG_END(),
 	};
 	static const char *const path_keys[] = {
@@ -338,6 +404,8 @@ int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 	cfg_set_validate_func(cfg, "stop_timeout", check_seconds);
 	cfg_set_validate_func(cfg, "ready_seconds", check_seconds);
 	cfg_set_validate_func(cfg, "start_timeout", check_seconds);
+	for (size_t i = 0; i < sizeof(default_keys) / sizeof(default_keys[0]); i++)
+		cfg_set_validate_func(cfg, default_keys[i], check_service_default);
 	text = conf_text(fd, &st, file, el);
 	if (!text)
 		goto out;
@@ -383,6 +451,16 @@ int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 	gc->stop_timeout = cfg_getfloat(cfg, "stop_timeout");
 	gc->ready_seconds = cfg_getfloat(cfg, "ready_seconds");
 	gc->start_timeout = cfg_getfloat(cfg, "start_timeout");
+	for (size_t i = 0; i < sizeof(default_keys) / sizeof(default_keys[0]); i++) {
+		char msg[256];
+
+		/* checked as they were parsed: this only stores them */
+		if (cfg_size(cfg, default_keys[i]) > 0 &&
+		    set_service_default(gc, default_keys[i],
+					cfg_getstr(cfg, default_keys[i]), msg,
+					sizeof(msg)) < 0)
+			errlist_add(el, "%s: %s", file, msg);
+	}
 	if (el->msgs.n == before) {
 		if (!gc->path) {
 			gc->path = file;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "svcctl.h"
@@ -20,14 +21,28 @@
 #define SYS_pidfd_send_signal 424
 #endif
 
-/* /proc, opened once: status of every service reads a stat file each. */
+/* /proc, opened once: status of every service reads a stat file each.
+ * proc_cache_clear() closes it. */
+static int proc_fd = -1;
+
 static int proc_dirfd(void)
 {
-	static int fd = -1;
+	if (proc_fd < 0)
+		proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return proc_fd;
+}
 
-	if (fd < 0)
-		fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	return fd;
+/* the boot id, read once per process: it cannot change under a process */
+static char boot_id_cached[40];
+
+/* Drops what this file keeps between calls (the /proc descriptor, the
+ * boot id): a long-lived process calls it with path_cache_clear() */
+void proc_cache_clear(void)
+{
+	if (proc_fd >= 0)
+		close(proc_fd);
+	proc_fd = -1;
+	boot_id_cached[0] = '\0';
 }
 
 /* Parses /proc/PID/stat. comm may hold spaces and parentheses, so the fields
@@ -143,7 +158,7 @@ int proc_uid(pid_t pid, uid_t *uid)
 
 int proc_boot_id(char *buf, size_t len)
 {
-	static char cached[40];
+	char *cached = boot_id_cached;
 	int fd;
 	ssize_t r;
 
@@ -151,7 +166,7 @@ int proc_boot_id(char *buf, size_t len)
 		fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			return -1;
-		r = read_full(fd, cached, sizeof(cached) - 1);
+		r = read_full(fd, cached, sizeof(boot_id_cached) - 1);
 		close(fd);
 		if (r <= 0)
 			return -1;
@@ -267,25 +282,18 @@ int proc_group_members(const struct group_id *g, pid_t except, struct group_memb
 }
 
 /* Seconds a process that started at starttime (clock ticks after boot) has
- * been running. */
+ * been running. The start time counts on CLOCK_BOOTTIME (as /proc/uptime
+ * does, suspend included), so the clock is read each time instead of an
+ * uptime kept from when this process started: right after days as well. */
 double proc_uptime_of(unsigned long long starttime)
 {
-	static double boot_uptime = -1; /* read once: a status of 1000 services */
 	long hz = sysconf(_SC_CLK_TCK);
+	struct timespec now;
 	double up;
 
-	if (boot_uptime < 0) {
-		char buf[64];
-		int fd = open("/proc/uptime", O_RDONLY | O_CLOEXEC);
-		ssize_t r = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-
-		if (fd >= 0)
-			close(fd);
-		if (r <= 0)
-			return 0;
-		buf[r] = '\0';
-		boot_uptime = strtod(buf, NULL);
-	}
-	up = boot_uptime - (double)starttime / (double)(hz > 0 ? hz : 100);
+	if (clock_gettime(CLOCK_BOOTTIME, &now) < 0)
+		return 0;
+	up = (double)now.tv_sec + (double)now.tv_nsec / 1e9 -
+		(double)starttime / (double)(hz > 0 ? hz : 100);
 	return up > 0 ? up : 0;
 }

@@ -584,7 +584,7 @@ static int set_service_key(struct service *svc, const struct entry *e, const cha
 			return BAD("log_max_bytes must be a size like 10M, not '%s'", v);
 		svc->log_max_bytes_set = true;
 	} else if (strcmp(k, "log_backups") == 0) {
-		return set_int(&svc->log_backups, 0, 100, e, file, el);
+		return set_int(&svc->log_backups, 0, LOG_BACKUPS_LIMIT, e, file, el);
 	} else if (strcmp(k, "ready_seconds") == 0) {
 		return set_seconds(&svc->ready_seconds, e, file, el);
 	} else if (strcmp(k, "start_timeout") == 0) {
@@ -611,19 +611,13 @@ static int set_service_key(struct service *svc, const struct entry *e, const cha
 		else
 			return BAD("kill_mode must be group or process, not '%s'", v);
 	} else if (strcmp(k, "restart") == 0) {
-		if (strcmp(v, "no") == 0)
-			svc->restart = RESTART_NO;
-		else if (strcmp(v, "on-failure") == 0)
-			svc->restart = RESTART_ON_FAILURE;
-		else if (strcmp(v, "always") == 0)
-			svc->restart = RESTART_ALWAYS;
-		else
+		if (service_restart_policy(v, &svc->restart) < 0)
 			return BAD("restart must be no, on-failure or always, not '%s'",
 				   v);
 	} else if (strcmp(k, "restart_delay") == 0) {
 		return set_seconds(&svc->restart_delay, e, file, el);
 	} else if (strcmp(k, "restart_max") == 0) {
-		return set_int(&svc->restart_max, 0, 1000, e, file, el);
+		return set_int(&svc->restart_max, 0, RESTART_MAX_LIMIT, e, file, el);
 	} else if (strcmp(k, "success_exit_codes") == 0) {
 		return set_exit_codes(svc, e, file, el);
 	} else {
@@ -676,6 +670,24 @@ static int set_environment_key(struct service *svc, const struct entry *e,
 	return 0;
 }
 
+/* restart = no | on-failure | always, in NAME.ini and svcctl.conf alike */
+int service_restart_policy(const char *word, enum restart_policy *out)
+{
+	static const char *const words[] = {
+		[RESTART_NO] = "no",
+		[RESTART_ON_FAILURE] = "on-failure",
+		[RESTART_ALWAYS] = "always",
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(word, words[i]) == 0) {
+			*out = (enum restart_policy)i;
+			return 0;
+		}
+	errno = EINVAL;
+	return -1;
+}
+
 static void set_defaults(struct service *svc, const struct globalconf *gc,
 			 const char *name)
 {
@@ -687,17 +699,19 @@ static void set_defaults(struct service *svc, const struct globalconf *gc,
 	svc->umask = 022;
 	svc->out.kind = OUT_FILE;
 	svc->err.kind = OUT_STDOUT;
-	svc->log_max_bytes = 0; /* no rotation: the program writes its log itself */
-	svc->log_backups = 5;
+	/* svcctl.conf's defaults; log_max_bytes counts as set when it set it */
+	svc->log_max_bytes = gc->log_max_bytes;
+	svc->log_max_bytes_set = gc->log_max_bytes_set;
+	svc->log_backups = gc->log_backups;
 	svc->ready_seconds = gc->ready_seconds;
 	svc->start_timeout = gc->start_timeout;
 	svc->stop_signal = SIGTERM;
 	svc->stop_timeout = gc->stop_timeout;
 	svc->kill_mode = KILL_GROUP;
 	svc->reload_signal = SIGHUP;
-	svc->restart = RESTART_NO;
-	svc->restart_delay = 1;
-	svc->restart_max = 5;
+	svc->restart = gc->restart;
+	svc->restart_delay = gc->restart_delay;
+	svc->restart_max = gc->restart_max;
 	svc->success_codes[0] = 1;
 	svc->runlevels = xstrdup("2345");
 	svc->start_priority = 50;

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 struct stat;
@@ -35,6 +36,9 @@ enum status_code {
 
 #define SERVICE_NAME_MAX 64
 #define SECONDS_MAX 86400 /* the largest value of any seconds key: a day */
+#define RESTART_MAX_LIMIT 1000 /* restart_max is 0..this */
+#define LOG_BACKUPS_LIMIT 100 /* log_backups is 0..this */
+#define LOG_MAX_BYTES_DEFAULT 0 /* no rotation: the program writes its log itself */
 #define SVCCTL_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* A growable array of strings, NULL-terminated so it can serve as argv/envp. */
@@ -57,6 +61,8 @@ void errlist_add(struct errlist *el, const char *fmt, ...)
 void errlist_free(struct errlist *el);
 
 /* svcctl.conf */
+enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS };
+
 struct globalconf {
 	char *path; /* the file read, or NULL for built-in defaults */
 	char *services_dir;
@@ -67,6 +73,13 @@ struct globalconf {
 	double stop_timeout;
 	double ready_seconds;
 	double start_timeout;
+	/* defaults of the service keys of the same names (an INI key wins) */
+	enum restart_policy restart;
+	double restart_delay;
+	int restart_max;
+	uint64_t log_max_bytes;
+	bool log_max_bytes_set; /* log_max_bytes given in svcctl.conf */
+	int log_backups;
 };
 
 int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
@@ -79,7 +92,6 @@ int file_trusted(const char *path, const struct stat *st, struct errlist *el);
 enum service_type { TYPE_SIMPLE, TYPE_FORKING };
 enum output_kind { OUT_FILE, OUT_NULL, OUT_SYSLOG, OUT_STDOUT };
 enum kill_mode { KILL_GROUP, KILL_PROCESS };
-enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS };
 
 struct output {
 	enum output_kind kind;
@@ -139,6 +151,7 @@ const char *service_unsupported(const struct service *svc);
 bool service_supervised(const struct service *svc);
 bool service_output_owned(const struct service *svc, const struct output *o);
 bool service_exit_success(const struct service *svc, int status);
+int service_restart_policy(const char *word, enum restart_policy *out);
 
 /* exec = splitting */
 int argv_split(const char *line, struct strv *out, const char **why);
@@ -167,6 +180,8 @@ int proc_argv(pid_t pid, struct strv *argv);
 int proc_pidfd_open(pid_t pid);
 int proc_pidfd_signal(int pidfd, int sig);
 double proc_uptime_of(unsigned long long starttime);
+/* Drops the /proc descriptor and the boot id kept between calls */
+void proc_cache_clear(void);
 enum proc_state proc_state_of(const struct proc_info *pi);
 
 /* A service's process group as recorded at start: its members are the live
@@ -421,6 +436,40 @@ int cmd_disable(struct cmdctx *c, const char *name);
 int cmd_is_enabled(struct cmdctx *c, const char *name);
 int cmd_each(struct cmdctx *c, action_fn fn, const struct strv *names);
 
+/* status rendering (status.c): gathered once, shown in every form */
+#define STATUS_LOG_LINES 5
+
+struct status_view {
+	const struct service *svc;
+	const struct identity *id;
+	const char *log; /* the log file, or NULL */
+	bool have_pi;
+	struct proc_info pi;
+	double uptime; /* seconds the program has run */
+	long long now_ms; /* wall clock when gathered: "next attempt in 2.0s" */
+	char cmdline[1024]; /* the detailed forms only */
+};
+
+void format_leftovers(const struct identity *id, char *buf, size_t len);
+const char *status_word(const struct identity *id);
+int status_exit_code(const struct identity *id);
+void json_string(FILE *f, const char *s);
+void status_gather(struct status_view *v, const struct service *svc,
+		   const struct identity *id, bool cmdline);
+void status_print_block(FILE *f, const struct status_view *v);
+void status_print_brief(FILE *f, const struct status_view *v);
+void status_print_json(FILE *f, const struct status_view *v);
+void status_print_line(FILE *f, const struct status_view *v, int width);
+void status_print_header(FILE *f, int width);
+int status_lines(const struct globalconf *gc, bool json, const struct strv *names,
+		 size_t from, size_t to, int width);
+
+/* pool.c: jobs in child processes, a bounded number at a time */
+typedef int (*pool_job_fn)(size_t i, void *arg);
+
+int pool_run(size_t n, size_t max_parallel, pool_job_fn fn, void *arg, int *codes,
+	     bool collect);
+
 /* small utilities (util.c) */
 double now_mono(void);
 long long now_wall(void);
@@ -446,6 +495,8 @@ char *read_small_file(const char *path, size_t max, size_t *len);
 bool running_as_root(void);
 void format_duration(double seconds, char *buf, size_t len);
 void describe_wait_status(int status, char *buf, size_t len);
+long long now_wall_ms(void);
+void format_time_iso(long long ms, char *buf, size_t len);
 
 /* messages (log.c) */
 extern int verbosity; /* 0 quiet, 1 normal, 2 verbose */

@@ -123,6 +123,33 @@ long long now_wall(void)
 	return (long long)time(NULL);
 }
 
+long long now_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ms since the epoch as local time with a numeric offset, to the second:
+ * 2026-12-01T22:49:58+01:00 (ISO 8601, as DESIGN 2 asks of --json) */
+void format_time_iso(long long ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
+	struct tm tm;
+	char zone[8];
+	size_t n;
+
+	if (!localtime_r(&t, &tm) ||
+	    (n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm)) == 0 ||
+	    strftime(zone, sizeof(zone), "%z", &tm) != 5) {
+		snprintf(buf, len, "%s", "1970-01-01T00:00:00+00:00");
+		return;
+	}
+	/* %z is +hhmm; ISO 8601's extended form wants +hh:mm */
+	snprintf(buf + n, len - n, "%.3s:%.2s", zone, zone + 3);
+}
+
 static const struct {
 	const char *name;
 	int sig;

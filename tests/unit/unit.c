@@ -5,6 +5,7 @@
  * plan can come first and a crash, a sanitizer report or a leak found at exit
  * becomes a failing test instead of a silently short run. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -1437,6 +1438,400 @@ static void test_untrusted_input(void)
 
 /* ---- driver ------------------------------------------------------------- */
 
+/* ---- svcctl.conf defaults of service keys ------------------------------ */
+
+static void test_conf_defaults(void)
+{
+	static const struct {
+		const char *line, *frag;
+	} bad[] = {
+		{"restart = sometimes", "restart must be no, on-failure or always"},
+		{"restart_delay = 1e3", "restart_delay must be a number of seconds"},
+		{"restart_delay = 86401", "restart_delay must be a number of seconds"},
+		{"restart_max = 1001",
+		 "restart_max must be a whole number from 0 to 1000"},
+		{"restart_max = -1", "restart_max must be a whole number from 0 to 1000"},
+		{"log_max_bytes = 5X", "log_max_bytes must be a size like 10M"},
+		{"log_backups = 101", "log_backups must be a whole number from 0 to 100"},
+	};
+	struct globalconf gc, saved = test_gc;
+	struct errlist el = {0};
+	struct service svc;
+	char *path = xasprintf("%s/defaults.conf", tmpdir);
+	int rc;
+
+	write_text(path,
+		   "# defaults for every service\n"
+		   "restart = on-failure\n"
+		   "restart_delay = 0.5\n"
+		   "restart_max = 7\n"
+		   "log_max_bytes = 1M\n"
+		   "log_backups = 3\n");
+	rc = conf_load(&gc, path, true, &el);
+	if (!CHECK(rc == 0 && el.msgs.n == 0, "conf defaults: the five keys load"))
+		diag_errors(&el);
+	CHECK(gc.restart == RESTART_ON_FAILURE && gc.restart_delay == 0.5 &&
+		      gc.restart_max == 7 && gc.log_max_bytes == 1 << 20 &&
+		      gc.log_max_bytes_set && gc.log_backups == 3,
+	      "conf defaults: values as NAME.ini would read them");
+
+	/* services load with them, an INI key overriding */
+	test_gc.restart = gc.restart;
+	test_gc.restart_delay = gc.restart_delay;
+	test_gc.restart_max = gc.restart_max;
+	test_gc.log_max_bytes = gc.log_max_bytes;
+	test_gc.log_max_bytes_set = gc.log_max_bytes_set;
+	test_gc.log_backups = gc.log_backups;
+	conf_free(&gc);
+	errlist_free(&el);
+	write_service("dflt", "[service]\nexec = /bin/true\n");
+	if (load_ok("dflt", &svc, "a service without the keys")) {
+		CHECK(svc.restart == RESTART_ON_FAILURE && svc.restart_delay == 0.5 &&
+			      svc.restart_max == 7 && svc.log_max_bytes == 1 << 20 &&
+			      svc.log_max_bytes_set && svc.log_backups == 3,
+		      "conf defaults: a service takes svcctl.conf's values");
+	}
+	service_free(&svc);
+	write_service("ovr",
+		      "[service]\nexec = /bin/true\nrestart = no\n"
+		      "restart_delay = 2\nrestart_max = 1\nlog_max_bytes = 0\n"
+		      "log_backups = 0\n");
+	if (load_ok("ovr", &svc, "a service setting every key")) {
+		CHECK(svc.restart == RESTART_NO && svc.restart_delay == 2 &&
+			      svc.restart_max == 1 && svc.log_max_bytes == 0 &&
+			      svc.log_max_bytes_set && svc.log_backups == 0,
+		      "conf defaults: an INI key overrides svcctl.conf");
+	}
+	service_free(&svc);
+	test_gc = saved;
+
+	write_text(path, "restart = always\n");
+	rc = conf_load(&gc, path, true, &el);
+	CHECK(rc == 0 && gc.restart == RESTART_ALWAYS && !gc.log_max_bytes_set &&
+		      gc.restart_delay == 1 && gc.restart_max == 5 && gc.log_backups == 5,
+	      "conf defaults: keys not given keep the built-in defaults, "
+	      "log_max_bytes unset");
+	conf_free(&gc);
+	errlist_free(&el);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *text = xasprintf("stop_timeout = 1\n\n%s\n", bad[i].line);
+		char *where = xasprintf("%s:3: ", path);
+
+		write_text(path, text);
+		rc = conf_load(&gc, path, true, &el);
+		if (!CHECK(rc == -1 && errors_have(&el, where, bad[i].frag, (char *)NULL),
+			   "conf defaults: '%s' is an error at FILE:LINE", bad[i].line))
+			diag_errors(&el);
+		conf_free(&gc);
+		errlist_free(&el);
+		free(text);
+		free(where);
+	}
+	free(path);
+}
+
+/* ---- status rendering from a synthetic identity ------------------------- */
+
+/* A minimal JSON syntax check: one value, then the end of the text. */
+static const char *json_value(const char *p);
+
+static const char *json_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+		p++;
+	return p;
+}
+
+static const char *json_str(const char *p)
+{
+	if (*p++ != '"')
+		return NULL;
+	while (*p && *p != '"') {
+		if ((unsigned char)*p < 0x20)
+			return NULL;
+		if (*p == '\\') {
+			p++;
+			if (*p == 'u') {
+				for (int i = 1; i <= 4; i++)
+					if (!isxdigit((unsigned char)p[i]))
+						return NULL;
+				p += 4;
+			} else if (!strchr("\"\\/bfnrt", *p) || !*p) {
+				return NULL;
+			}
+		}
+		p++;
+	}
+	return *p == '"' ? p + 1 : NULL;
+}
+
+static const char *json_seq(const char *p, char close, bool object)
+{
+	p = json_ws(p + 1);
+	if (*p == close)
+		return p + 1;
+	for (;;) {
+		if (object) {
+			p = json_str(json_ws(p));
+			if (!p || *(p = json_ws(p)) != ':')
+				return NULL;
+			p++;
+		}
+		p = json_value(p);
+		if (!p)
+			return NULL;
+		p = json_ws(p);
+		if (*p == close)
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+	}
+}
+
+static const char *json_value(const char *p)
+{
+	char *end;
+
+	p = json_ws(p);
+	if (*p == '{')
+		return json_seq(p, '}', true);
+	if (*p == '[')
+		return json_seq(p, ']', false);
+	if (*p == '"')
+		return json_str(p);
+	if (strncmp(p, "true", 4) == 0 || strncmp(p, "null", 4) == 0)
+		return p + 4;
+	if (strncmp(p, "false", 5) == 0)
+		return p + 5;
+	if (*p != '-' && !isdigit((unsigned char)*p))
+		return NULL;
+	(void)strtod(p, &end);
+	return end > p ? end : NULL;
+}
+
+static bool json_valid(const char *text)
+{
+	const char *end = json_value(text);
+
+	return end && *json_ws(end) == '\0';
+}
+
+enum render_form { FORM_BLOCK, FORM_BRIEF, FORM_JSON, FORM_LINE };
+
+static char *render(const struct status_view *v, enum render_form form)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		bail_out("open_memstream", "");
+	switch (form) {
+	case FORM_BLOCK: status_print_block(f, v); break;
+	case FORM_BRIEF: status_print_brief(f, v); break;
+	case FORM_JSON: status_print_json(f, v); break;
+	case FORM_LINE: status_print_line(f, v, 8); break;
+	}
+	fclose(f);
+	return buf;
+}
+
+static bool has(const char *text, const char *frag)
+{
+	bool ok = strstr(text, frag) != NULL;
+
+	if (!ok) {
+		fputs("#   missing ", stdout);
+		print_quoted(frag);
+		fputs(" in ", stdout);
+		print_quoted(text);
+		putchar('\n');
+	}
+	return ok;
+}
+
+static void test_status_render(void)
+{
+	struct service svc = {0};
+	struct identity id = {0};
+	struct status_view v = {0};
+	const char *tz = getenv("TZ");
+	char *saved_tz = tz ? xstrdup(tz) : NULL, *out, iso[64];
+	long long now = 1764629398000LL; /* 2025-12-01T22:49:58Z */
+
+	setenv("TZ", "UTC0", 1);
+	tzset();
+	format_time_iso(now, iso, sizeof(iso));
+	CHECK_STR(iso, "2025-12-01T22:49:58+00:00", "format_time_iso: UTC");
+	setenv("TZ", "IST-5:30", 1);
+	tzset();
+	format_time_iso(now, iso, sizeof(iso));
+	CHECK_STR(iso, "2025-12-02T04:19:58+05:30", "format_time_iso: a +05:30 offset");
+	setenv("TZ", "UTC0", 1);
+	tzset();
+
+	svc.name = "web";
+	svc.description = "Web \"server\"";
+	svc.exec_line = "/usr/bin/web --port 80";
+	svc.pidfile = "/run/svcctl/web.pid";
+	v.svc = &svc;
+	v.id = &id;
+	v.now_ms = now;
+
+	/* backoff: the next attempt 2 s away, exits newest first */
+	id.ident = IDENT_BACKOFF;
+	id.have_state = true;
+	id.supervised = true;
+	id.st.run = RUN_BACKOFF;
+	id.st.monitor_pid = 4242;
+	id.st.restarts = 2;
+	id.st.next_attempt = now + 2000;
+	state_add_exit(&id.st, &(struct exit_record){now - 9000, 9, 1500});
+	state_add_exit(&id.st, &(struct exit_record){now - 100, 1 << 8, 200});
+	CHECK_STR(status_word(&id), "backoff", "status: backoff is the word");
+	CHECK_INT(status_exit_code(&id), 3, "status: backoff exits 3");
+	out = render(&v, FORM_BLOCK);
+	CHECK(has(out,
+		  "    State: backoff: next attempt at 2025-12-01 22:50:00 UTC "
+		  "(in 2.0s)\n") &&
+		      has(out, "  Monitor: pid 4242, supervising\n") &&
+		      has(out, " Restarts: 2\n") &&
+		      has(out,
+			  "    Exits: 2025-12-01 22:49:57 UTC exited with status 1 "
+			  "after 0.2s\n"
+			  "           2025-12-01 22:49:49 UTC killed by SIGKILL "
+			  "after 1.5s\n"),
+	      "status block: backoff, monitor, restarts, exits newest first");
+	free(out);
+	out = render(&v, FORM_BRIEF);
+	CHECK_STR(out, "web is not running (backoff, next attempt in 2s)\n",
+		  "status --brief: backoff");
+	free(out);
+	out = render(&v, FORM_JSON);
+	CHECK(json_valid(out), "status --json: backoff is valid JSON");
+	CHECK(has(out, "\"state\":\"backoff\"") && has(out, "\"supervised\":true") &&
+		      has(out, "\"monitor_pid\":4242") && has(out, "\"restarts\":2") &&
+		      has(out,
+			  "\"exits\":[{\"time\":\"2025-12-01T22:49:57+00:00\","
+			  "\"code\":1,\"signal\":null,\"run_seconds\":0.200},"
+			  "{\"time\":\"2025-12-01T22:49:49+00:00\",\"code\":null,"
+			  "\"signal\":\"KILL\",\"run_seconds\":1.500}]") &&
+		      has(out, "\"next_attempt\":\"2025-12-01T22:50:00+00:00\"") &&
+		      has(out, "\"since\":null") && has(out, "\"reason\":null") &&
+		      has(out, "\"status_text\":null"),
+	      "status --json: backoff fields");
+	free(out);
+
+	/* fatal: the reason, no monitor, exit 1 */
+	id.ident = IDENT_FATAL;
+	id.supervised = false;
+	id.st.run = RUN_FATAL;
+	id.st.next_attempt = 0;
+	snprintf(id.st.reason, sizeof(id.st.reason), "%s",
+		 "5 runs shorter than 60s in a row");
+	CHECK_INT(status_exit_code(&id), 1, "status: fatal exits 1");
+	out = render(&v, FORM_BLOCK);
+	CHECK(has(out, "    State: fatal: 5 runs shorter than 60s in a row\n") &&
+		      !strstr(out, "Monitor:"),
+	      "status block: fatal says why");
+	free(out);
+	out = render(&v, FORM_BRIEF);
+	CHECK_STR(out, "web has failed: 5 runs shorter than 60s in a row\n",
+		  "status --brief: fatal");
+	free(out);
+	out = render(&v, FORM_JSON);
+	CHECK(json_valid(out) && has(out, "\"state\":\"fatal\"") &&
+		      has(out, "\"reason\":\"5 runs shorter than 60s in a row\"") &&
+		      has(out, "\"next_attempt\":null") && has(out, "\"monitor_pid\":0"),
+	      "status --json: fatal is valid JSON with its reason");
+	free(out);
+
+	/* running, the monitor gone: unsupervised; a notify status text */
+	memset(&id, 0, sizeof(id));
+	id.ident = IDENT_RUNNING;
+	id.pid = 777;
+	id.have_state = true;
+	id.monitor_lost = true;
+	id.how = "start time and boot id match";
+	id.st.pid = 777;
+	id.st.monitor_pid = 4242;
+	id.st.started_at = now / 1000 - 60;
+	snprintf(id.st.status_text, sizeof(id.st.status_text), "%s",
+		 "serving 3 \"clients\"\n");
+	v.uptime = 60;
+	CHECK_INT(status_exit_code(&id), 0, "status: running unsupervised exits 0");
+	out = render(&v, FORM_BLOCK);
+	CHECK(has(out,
+		  "    State: running since 2025-12-01 22:48:58 UTC (up 1min 0s)\n") &&
+		      has(out,
+			  "  Monitor: none: the monitor is gone, the program runs "
+			  "unsupervised\n") &&
+		      has(out, "      PID: 777 (?)\n") &&
+		      has(out, "   Status: serving 3 \"clients\"\\x0a\n"),
+	      "status block: unsupervised, and the status text made visible");
+	free(out);
+	out = render(&v, FORM_BRIEF);
+	CHECK(has(out, "web is running (pid 777") && !strstr(out, "stop"),
+	      "status --brief: running unsupervised says running, never stop");
+	free(out);
+	out = render(&v, FORM_JSON);
+	CHECK(json_valid(out) && has(out, "\"since\":\"2025-12-01T22:48:58+00:00\"") &&
+		      has(out, "\"supervised\":false") &&
+		      has(out, "\"status_text\":\"serving 3 \\\"clients\\\"\\n\""),
+	      "status --json: running with since as ISO 8601");
+	free(out);
+
+	/* starting: the program runs, exit 0 */
+	id.ident = IDENT_STARTING;
+	id.monitor_lost = false;
+	id.supervised = true;
+	CHECK(strcmp(status_word(&id), "starting") == 0 && status_exit_code(&id) == 0,
+	      "status: starting exits 0");
+	out = render(&v, FORM_LINE);
+	CHECK(has(out, "web       starting     777  1min 0s"), "status list: starting");
+	free(out);
+
+	/* stopped with the last exits kept */
+	memset(&id, 0, sizeof(id));
+	id.ident = IDENT_NONE;
+	id.have_state = true;
+	id.st.run = RUN_STOPPED;
+	for (int i = 0; i < STATE_EXITS_MAX + 2; i++)
+		state_add_exit(&id.st,
+			       &(struct exit_record){now - 1000 * (12 - i), 15, 100});
+	v.uptime = 0;
+	out = render(&v, FORM_BLOCK);
+	{
+		int lines = 0;
+
+		for (const char *p = strstr(out, "Exits:"); p && *p; p++)
+			lines += *p == '\n';
+		CHECK(has(out, "    State: not running\n") &&
+			      has(out,
+				  "    Exits: 2025-12-01 22:49:57 UTC killed by "
+				  "SIGTERM after 0.1s\n") &&
+			      lines == STATE_EXITS_MAX,
+		      "status block: a stopped service shows its last 10 exits");
+	}
+	free(out);
+	out = render(&v, FORM_JSON);
+	CHECK(json_valid(out) && has(out, "\"state\":\"stopped\"") &&
+		      has(out, "\"signal\":\"TERM\""),
+	      "status --json: stopped with exits is valid JSON");
+	free(out);
+	CHECK(!json_valid("{\"a\":}") && !json_valid("{\"a\":1,}") &&
+		      json_valid("[1,{\"b\":[null,true]}]"),
+	      "json_valid: the checker itself tells bad from good");
+
+	if (saved_tz)
+		setenv("TZ", saved_tz, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(saved_tz);
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag,
 			struct FTW *ftw)
 {
@@ -1466,6 +1861,10 @@ static void run_all(void)
 	test_gc.stop_timeout = 10;
 	test_gc.ready_seconds = 1;
 	test_gc.start_timeout = 30;
+	test_gc.restart_delay = 1;
+	test_gc.restart_max = 5;
+	test_gc.log_max_bytes = LOG_MAX_BYTES_DEFAULT;
+	test_gc.log_backups = 5;
 	test_service_valid();
 	test_service_errors();
 	test_service_supervised();
@@ -1473,6 +1872,8 @@ static void run_all(void)
 	test_path();
 	test_untrusted_input();
 	test_logsink();
+	test_conf_defaults();
+	test_status_render();
 	conf_free(&test_gc);
 	nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -1480,7 +1881,7 @@ static void run_all(void)
 /* How many checks run_all() makes, declared before any runs: a run that ends
  * early (an exit(0) part-way, a check skipped by a bad branch) is then a
  * failure, not a shorter pass. Change it with the checks. */
-#define UNIT_PLAN 372
+#define UNIT_PLAN 407
 
 static bool starts_with(const char *s, const char *prefix)
 {
