@@ -148,6 +148,36 @@ ticks() {
 	[ "$(ticks "$SB/log/moved" | wc -l)" -ge 5 ]
 }
 
+@test "svcctl.conf sets log_max_bytes and log_backups for services without them" {
+	printf 'log_max_bytes = 4K\nlog_backups = 2\n' >>"$CONF"
+	B=$(uniq_name plain)
+	make_service "$S" "exec = $PROGS/linespew 200 60 1000 $MARK"
+	make_service "$B" "exec = $PROGS/linespew 200 60 1000 $MARK" "log_max_bytes = 0"
+	sv -q "$S" start
+	sv -q "$B" start
+	last="0000200 $(printf '%*s' 52 '' | tr ' ' x)"
+	wait_for 30 all_logs_have "$last" "$S"
+	wait_for 30 all_logs_have "$last" "$B"
+	# 12,200 bytes in files of 4 KiB, two backups kept: the oldest lines go
+	mapfile -t files < <(log_files "$S")
+	ls -l "${files[@]}"
+	[ "${#files[@]}" -eq 3 ]
+	[ "${files[0]}" = "$LOG.2" ]
+	for f in "${files[@]}"; do
+		[ "$(stat -c %s "$f")" -le 4096 ]
+	done
+	cat "${files[@]}" | cut -d' ' -f1 >"$SB/got"
+	first=$(head -1 "$SB/got")
+	seq -f %07g "$((10#$first))" 200 >"$SB/want"
+	cmp "$SB/got" "$SB/want"
+	# log_max_bytes = 0 in the INI: no monitor, no rotation
+	[ "$(wc -l <"$SB/log/$B.log")" -eq 200 ]
+	refute_file "$SB/log/$B.log.1"
+	monitor_count_is "$B" 0
+	jstatus "$B"
+	[ "$(jget supervised)" = false ]
+}
+
 # syslog_start NAME: starts NAME in a mount namespace whose /dev holds only
 # null, zero, urandom and, as log, the socket of a dgramsink writing to
 # $SB/syslog. The real /dev/log is never touched.

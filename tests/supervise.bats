@@ -240,6 +240,9 @@ concurrently() {
 		"restart_delay = 0.1" "restart_max = 3" "ready_seconds = 0"
 	sv -q "$S" start || true
 	wait_for 20 state_is "$S" fatal
+	# the monitor records why, then leaves
+	wait_for 10 monitor_count_is "$S" 0
+	jstatus "$S"
 	cat "$SB/json"
 	[ "$JCODE" -eq 1 ]
 	[ "$(jlen exits)" = 3 ]
@@ -267,6 +270,22 @@ concurrently() {
 	run sv status
 	show
 	grep -qE "^$S +fatal " <<<"$output"
+}
+
+@test "exits keeps the newest 10, newest first" {
+	# run N exits with status N
+	make_service "$S" \
+		"exec = /bin/sh -c 'n=\$(cat $SB/n 2>/dev/null); n=\$((n+1)); echo \$n >$SB/n; exit \$n' $MARK" \
+		"restart = always" "restart_delay = 0" "restart_max = 12" "ready_seconds = 0"
+	sv -q "$S" start || true
+	wait_for 30 state_is "$S" fatal
+	cat "$SB/json"
+	[ "$(cat "$SB/n")" -eq 12 ]
+	[ "$(jget restarts)" = 11 ]
+	[ "$(jlen exits)" = 10 ]
+	for i in $(seq 0 9); do
+		[ "$(jget "exits.$i.code")" = $((12 - i)) ]
+	done
 }
 
 @test "start and restart of a fatal service start afresh with restarts 0" {
@@ -320,7 +339,7 @@ concurrently() {
 }
 
 @test "on-failure: an exit with a success code stops, exit 4 restarts" {
-	make_service "$S" "exec = $PROGS/exitafter 3 0.5 $MARK" "restart = on-failure" \
+	make_service "$S" "exec = $PROGS/exitafter 3 2 $MARK" "restart = on-failure" \
 		"success_exit_codes = 0 3" "restart_delay = 0.1" "ready_seconds = 0"
 	run sv "$S" start
 	show
