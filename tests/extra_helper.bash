@@ -302,6 +302,7 @@ iso_time_ok() {
 # process, or when its title names a service of the test (uniq_name).
 supervise_teardown() {
 	local f name pid _
+	[ -n "${SB:-}" ] || return 0
 	for _ in 1 2 3; do
 		for f in "$SB"/services/*.ini; do
 			[ -f "$f" ] || continue

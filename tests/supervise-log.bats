@@ -12,8 +12,8 @@ setup_file() {
 }
 
 setup() {
-	supervise_skip
 	sandbox_setup
+	supervise_skip
 	S=$(uniq_name web)
 	LOG=$SB/log/$S.log
 }

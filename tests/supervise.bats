@@ -10,8 +10,8 @@ setup_file() {
 }
 
 setup() {
-	supervise_skip
 	sandbox_setup
+	supervise_skip
 	S=$(uniq_name web)
 }
 
