@@ -332,6 +332,16 @@ supervise_teardown() {
 	sanitizer_check
 }
 
+# script NAME: writes stdin to $SB/NAME as an executable sh script (an INI
+# line has a length limit; a script has none)
+script() {
+	{
+		echo '#!/bin/sh'
+		cat
+	} >"$SB/$1"
+	chmod 0755 "$SB/$1"
+}
+
 # supervise_probe LINE: for setup_file. Sets SUPERVISE_MISSING to LINE when
 # this svcctl refuses a service with LINE as "not supported yet" (a build
 # without the monitor); supervise_skip then skips each test.

@@ -106,7 +106,10 @@ ticks() {
 @test "a line of 10,000 bytes without a newline, then exit: split into 4096-byte pieces, nothing lost" {
 	awk 'BEGIN { for (i = 0; i < 10000; i++) printf "%c", 97 + i % 26 }' >"$SB/blob"
 	[ "$(stat -c %s "$SB/blob")" -eq 10000 ]
-	make_service "$S" "exec = /bin/sh -c 'cat $SB/blob' $MARK" \
+	script prog <<-EOF
+		cat $SB/blob
+	EOF
+	make_service "$S" "exec = $SB/prog $MARK" \
 		"restart = no" "log_max_bytes = 1M" "ready_seconds = 0"
 	run sv "$S" start
 	show
@@ -118,8 +121,15 @@ ticks() {
 }
 
 @test "mv the log away and SIGHUP the monitor: new lines go to a new log, the old one gets no more" {
-	make_service "$S" \
-		"exec = /bin/sh -c 'i=0; while :; do i=\$((i+1)); echo tick \$i; sleep 0.05; done' $MARK" \
+	script prog <<-'EOF'
+		i=0
+		while :; do
+			i=$((i + 1))
+			echo "tick $i"
+			sleep 0.05
+		done
+	EOF
+	make_service "$S" "exec = $SB/prog $MARK" \
 		"restart = always" "restart_delay = 0.1" "log_max_bytes = 10M"
 	run sv "$S" start
 	show
@@ -218,8 +228,13 @@ syslog_pids() {
 }
 
 @test "stdout = syslog, stderr = syslog: lines at daemon.info and daemon.err, ident the service" {
-	make_service "$S" \
-		"exec = /bin/sh -c 'echo out-one; echo err-one >&2; echo out-two; exec $PROGS/onsignal $SB/got $MARK' sh" \
+	script prog <<-EOF
+		echo out-one
+		echo err-one >&2
+		echo out-two
+		exec $PROGS/onsignal $SB/got "\$1"
+	EOF
+	make_service "$S" "exec = $SB/prog $MARK" \
 		"stdout = syslog" "stderr = syslog"
 	syslog_start "$S"
 	wait_for 15 syslog_has 30 out-two
@@ -240,8 +255,12 @@ syslog_pids() {
 }
 
 @test "stdout = syslog with stderr = stdout: both streams at daemon.info" {
-	make_service "$S" \
-		"exec = /bin/sh -c 'echo out-one; echo err-one >&2; exec $PROGS/onsignal $SB/got $MARK' sh" \
+	script prog <<-EOF
+		echo out-one
+		echo err-one >&2
+		exec $PROGS/onsignal $SB/got "\$1"
+	EOF
+	make_service "$S" "exec = $SB/prog $MARK" \
 		"stdout = syslog"
 	syslog_start "$S"
 	wait_for 15 syslog_has 30 out-one

@@ -171,10 +171,10 @@ concurrently() {
 }
 
 @test "backoff: status 3 with the next attempt; stop in backoff ends it, no respawn" {
-	# the program exits 1 at once; the next attempt is 30 s away
-	make_service "$S" "exec = $PROGS/exitafter 1 0 $MARK" "restart = always" \
-		"restart_delay = 30" "ready_seconds = 0" "restart_max = 5"
-	sv -q "$S" start || true
+	# the program exits 1 after 1 s; the next attempt is 30 s later
+	make_service "$S" "exec = $PROGS/exitafter 1 1 $MARK" "restart = always" \
+		"restart_delay = 30" "restart_max = 5"
+	sv -q "$S" start
 	wait_for 15 state_is "$S" backoff
 	cat "$SB/json"
 	[ "$JCODE" -eq 3 ]
@@ -210,17 +210,24 @@ concurrently() {
 }
 
 @test "stop racing a program that exits every few ms: 20 rounds, nothing respawns" {
-	make_service "$S" "exec = $PROGS/exitafter 1 0.003 $MARK" "restart = always" \
-		"restart_delay = 0" "restart_max = 1000" "ready_seconds = 0"
+	# the first run lives 1 s, for start to see it up; then a run every
+	# few ms, each printing a line
+	script race <<-EOF
+		if [ -e $SB/first ]; then exec $PROGS/exitafter 1 0.003 "\$1"; fi
+		touch $SB/first
+		exec $PROGS/exitafter 1 1 "\$1"
+	EOF
+	make_service "$S" "exec = $SB/race $MARK" \
+		"restart = always" "restart_delay = 0" "restart_max = 1000"
 	log=$SB/log/$S.log
 	for round in $(seq 20); do
 		echo "--- round $round"
 		n=0
 		[ ! -f "$log" ] || n=$(wc -l <"$log")
-		sv -q "$S" start || true
-		# a few runs (a line each), so the stop meets the monitor
-		# mid-respawn
-		wait_for 15 lines_at_least $((n + 3)) "$log"
+		rm -f "$SB/first"
+		sv -q "$S" start
+		# a few quick runs, so the stop meets the monitor mid-respawn
+		wait_for 15 lines_at_least $((n + 4)) "$log"
 		mon=$(state_value "$S" monitor_pid)
 		run sv "$S" stop
 		show
@@ -236,9 +243,10 @@ concurrently() {
 }
 
 @test "restart_max = 3: three quick exits recorded, two restarts, then fatal" {
-	make_service "$S" "exec = $PROGS/exitafter 1 0 $MARK" "restart = always" \
-		"restart_delay = 0.1" "restart_max = 3" "ready_seconds = 0"
-	sv -q "$S" start || true
+	# each run lives 1 s (start sees the first one up), then exits 1
+	make_service "$S" "exec = $PROGS/exitafter 1 1 $MARK" "restart = always" \
+		"restart_delay = 0.1" "restart_max = 3"
+	sv -q "$S" start
 	wait_for 20 state_is "$S" fatal
 	# the monitor records why, then leaves
 	wait_for 10 monitor_count_is "$S" 0
@@ -273,11 +281,17 @@ concurrently() {
 }
 
 @test "exits keeps the newest 10, newest first" {
-	# run N exits with status N
-	make_service "$S" \
-		"exec = /bin/sh -c 'n=\$(cat $SB/n 2>/dev/null); n=\$((n+1)); echo \$n >$SB/n; exit \$n' $MARK" \
-		"restart = always" "restart_delay = 0" "restart_max = 12" "ready_seconds = 0"
-	sv -q "$S" start || true
+	# run N exits with status N; the first lives 1 s, for start to see it
+	script count <<-EOF
+		n=\$(cat $SB/n 2>/dev/null)
+		n=\$((n + 1))
+		echo \$n >$SB/n
+		[ \$n -gt 1 ] || sleep 1
+		exit \$n
+	EOF
+	make_service "$S" "exec = $SB/count $MARK" \
+		"restart = always" "restart_delay = 0" "restart_max = 12"
+	sv -q "$S" start
 	wait_for 30 state_is "$S" fatal
 	cat "$SB/json"
 	[ "$(cat "$SB/n")" -eq 12 ]
@@ -291,9 +305,9 @@ concurrently() {
 @test "start and restart of a fatal service start afresh with restarts 0" {
 	for verb in start restart; do
 		echo "--- $verb"
-		make_service "$S" "exec = $PROGS/exitafter 1 0 $MARK" "restart = always" \
-			"restart_delay = 0.1" "restart_max = 2" "ready_seconds = 0"
-		sv -q "$S" start || true
+		make_service "$S" "exec = $PROGS/exitafter 1 1 $MARK" "restart = always" \
+			"restart_delay = 0.1" "restart_max = 2"
+		sv -q "$S" start
 		wait_for 20 state_is "$S" fatal
 		[ "$(jget restarts)" = 1 ]
 		# the program is fixed; the next start reads the config anew
@@ -314,21 +328,28 @@ concurrently() {
 	done
 }
 
-@test "backoff doubles: restart_delay 0.5 gives gaps of about 0.5, 1 and 2 s" {
-	make_service "$S" \
-		"exec = /bin/sh -c 'date +%s%N >>$SB/starts; exit 1' $MARK" \
-		"restart = always" "restart_delay = 0.5" "restart_max = 4" "ready_seconds = 0"
-	sv -q "$S" start || true
-	wait_for 30 state_is "$S" fatal
+@test "backoff doubles: restart_delay 0.5 gives waits of about 0.5, 1 and 2 s" {
+	script stamps <<-EOF
+		date +%s%N >>$SB/starts
+		sleep 1
+		date +%s%N >>$SB/ends
+		exit 1
+	EOF
+	make_service "$S" "exec = $SB/stamps $MARK" \
+		"restart = always" "restart_delay = 0.5" "restart_max = 4"
+	sv -q "$S" start
+	wait_for 40 state_is "$S" fatal
 	cat "$SB/json"
-	cat "$SB/starts"
+	paste "$SB/starts" "$SB/ends"
 	[ "$(jlen exits)" = 4 ]
 	[ "$(jget restarts)" = 3 ]
 	[ "$(wc -l <"$SB/starts")" -eq 4 ]
+	# the gaps from the end of a run to the start of the next
 	mapfile -t t <"$SB/starts"
-	g1=$(((t[1] - t[0]) / 1000000))
-	g2=$(((t[2] - t[1]) / 1000000))
-	g3=$(((t[3] - t[2]) / 1000000))
+	mapfile -t e <"$SB/ends"
+	g1=$(((t[1] - e[0]) / 1000000))
+	g2=$(((t[2] - e[1]) / 1000000))
+	g3=$(((t[3] - e[2]) / 1000000))
 	echo "gaps: $g1 $g2 $g3 ms"
 	# a delay is never shorter than asked; load only makes it longer
 	[ "$g1" -ge 450 ] && [ "$g2" -ge 950 ] && [ "$g3" -ge 1900 ]
@@ -340,7 +361,7 @@ concurrently() {
 
 @test "on-failure: an exit with a success code stops, exit 4 restarts" {
 	make_service "$S" "exec = $PROGS/exitafter 3 2 $MARK" "restart = on-failure" \
-		"success_exit_codes = 0 3" "restart_delay = 0.1" "ready_seconds = 0"
+		"success_exit_codes = 0 3" "restart_delay = 0.1"
 	run sv "$S" start
 	show
 	[ "$status" -eq 0 ]
@@ -357,8 +378,8 @@ concurrently() {
 	[ "$(jget state)" = stopped ]
 	[ "$(jlen exits)" = 1 ]
 
-	make_service "$S" "exec = $PROGS/exitafter 4 0.5 $MARK" "restart = on-failure" \
-		"success_exit_codes = 0 3" "restart_delay = 0.1" "ready_seconds = 0"
+	make_service "$S" "exec = $PROGS/exitafter 4 1 $MARK" "restart = on-failure" \
+		"success_exit_codes = 0 3" "restart_delay = 0.1"
 	run sv "$S" start
 	show
 	[ "$status" -eq 0 ]
@@ -396,8 +417,8 @@ concurrently() {
 }
 
 @test "restart = always restarts after exit 0 too" {
-	make_service "$S" "exec = $PROGS/exitafter 0 0.5 $MARK" "restart = always" \
-		"restart_delay = 0.1" "ready_seconds = 0"
+	make_service "$S" "exec = $PROGS/exitafter 0 1 $MARK" "restart = always" \
+		"restart_delay = 0.1"
 	sv -q "$S" start
 	first=$(pid_of "$S")
 	wait_for 15 jfield_at_least "$S" restarts 1
