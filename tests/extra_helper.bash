@@ -169,3 +169,201 @@ start_reaped_late() {
 	[ "$(cat "$SB/reaper.status")" = 0 ]
 	[ "$(awk '{ sub(/.*\) /, ""); print $2 }' "/proc/$(pid_of "$1")/stat")" = "$REAPER" ]
 }
+
+# The monitor ("svcctl: supervise NAME"), for supervise*.bats. Those tests
+# give their services names no other test run uses (uniq_name), so the
+# monitors of a test are found by their title alone.
+
+# uniq_name BASE: BASE made unique to this bats run and test
+uniq_name() {
+	echo "$1-$$-$BATS_TEST_NUMBER"
+}
+
+# the title of PID as ps shows it: its arguments joined by spaces, the
+# padding NULs at the end cut off; empty when it is gone
+proc_title() {
+	local args t
+	mapfile -d '' args 2>/dev/null <"/proc/$1/cmdline" || return 0
+	t="${args[*]}"
+	while [ "${t% }" != "$t" ]; do
+		t=${t% }
+	done
+	echo "$t"
+}
+
+# the parent PID of PID, empty when it is gone
+ppid_of() {
+	sed -n 's/^PPid:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null || true
+}
+
+# monitor_pids NAME: the live processes titled "svcctl: supervise NAME"
+monitor_pids() {
+	local f pid first
+	for f in /proc/[0-9]*/cmdline; do
+		first=
+		IFS= read -r -d '' first 2>/dev/null <"$f"
+		# the whole title only for the few that can be one: fast
+		case "$first" in
+		svcctl:*) ;;
+		*) continue ;;
+		esac
+		pid=${f#/proc/}
+		pid=${pid%/cmdline}
+		[ "$(proc_title "$pid")" = "svcctl: supervise $1" ] || continue
+		is_alive "$pid" && echo "$pid"
+	done
+	return 0
+}
+
+# monitor_count_is NAME N
+monitor_count_is() {
+	[ "$(monitor_pids "$1" | wc -l)" -eq "$2" ]
+}
+
+# state_value NAME KEY: KEY's value in run/NAME.state, empty without one
+state_value() {
+	sed -n "s/^$2=//p" "$SB/run/$1.state" 2>/dev/null || true
+}
+
+# wait_for SECONDS CMD...: wait_until with a bound of its own
+wait_for() {
+	local end=$(($(now_ms) + $1 * 1000))
+	shift
+	until "$@"; do
+		[ "$(now_ms)" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+
+# jstatus NAME: "status NAME --json" into $SB/json, its exit code in JCODE
+# shellcheck disable=SC2034 # JCODE is for the tests
+jstatus() {
+	JCODE=0
+	"$SVCCTL" -c "$CONF" "$1" status --json >"$SB/json" 2>"$SB/json.err" || JCODE=$?
+}
+
+# jget PATH: a field of $SB/json as text (strings bare, null as "null");
+# PATH is dotted, with numbers for array items: exits.0.signal
+jget() {
+	local part path="" parts
+	if command -v jq >/dev/null; then
+		IFS=. read -ra parts <<<"$1"
+		for part in "${parts[@]}"; do
+			if [[ "$part" =~ ^[0-9]+$ ]]; then
+				path+="[$part]"
+			else
+				path+=".$part"
+			fi
+		done
+		jq -r "$path" "$SB/json"
+	else
+		python3 - "$SB/json" "$1" <<-'PY'
+			import json, sys
+			v = json.load(open(sys.argv[1]))
+			for k in filter(None, sys.argv[2].split(".")):
+			    v = (v[int(k)] if int(k) < len(v) else None) if isinstance(v, list) else v.get(k)
+			    if v is None:
+			        break
+			print("null" if v is None else json.dumps(v) if isinstance(v, (bool, dict, list)) else v)
+		PY
+	fi
+}
+
+# jlen PATH: the length of the array at PATH in $SB/json
+jlen() {
+	if command -v jq >/dev/null; then
+		jq -r ".$1 | length" "$SB/json"
+	else
+		python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))[sys.argv[2]]))' \
+			"$SB/json" "$1"
+	fi
+}
+
+# state_is NAME STATE...: status --json of NAME says one of the STATEs
+state_is() {
+	local name=$1 s w
+	shift
+	jstatus "$name"
+	s=$(jget state)
+	for w; do
+		[ "$s" = "$w" ] && return 0
+	done
+	return 1
+}
+
+# an ISO 8601 time with a UTC offset
+iso_time_ok() {
+	[[ "$1" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([+-][0-9]{2}:?[0-9]{2}|Z)$ ]]
+}
+
+# Teardown for tests with monitors: the monitors go FIRST, or a program
+# killed before its monitor would be respawned. A monitor is this test's when
+# a state file of the test names it, when it is the parent of a marked
+# process, or when its title names a service of the test (uniq_name).
+supervise_teardown() {
+	local f name pid _
+	[ -n "${SB:-}" ] || return 0
+	for _ in 1 2 3; do
+		for f in "$SB"/services/*.ini; do
+			[ -f "$f" ] || continue
+			name=$(basename "$f" .ini)
+			pid=$(state_value "$name" monitor_pid)
+			if [ -n "$pid" ] && [ "$(proc_title "$pid")" = "svcctl: supervise $name" ]; then
+				kill -KILL "$pid" 2>/dev/null || true
+			fi
+			for pid in $(monitor_pids "$name"); do
+				kill -KILL "$pid" 2>/dev/null || true
+			done
+		done
+		for pid in $(marked_pids "$MARK"); do
+			pid=$(ppid_of "$pid")
+			case "$(proc_title "$pid")" in
+			"svcctl: supervise "*) kill -KILL "$pid" 2>/dev/null || true ;;
+			esac
+		done
+		sandbox_teardown
+		for pid in $(marked_pids "$MARK"); do
+			kill_pid "$pid"
+		done
+		# a monitor killed between fork and exec leaves a child that
+		# carries the marker only once it has exec'd: look again
+		sleep 0.1
+	done
+	sanitizer_check
+}
+
+# script NAME: writes stdin to $SB/NAME as an executable sh script (an INI
+# line has a length limit; a script has none)
+script() {
+	{
+		echo '#!/bin/sh'
+		cat
+	} >"$SB/$1"
+	chmod 0755 "$SB/$1"
+}
+
+# supervise_probe LINE: for setup_file. Sets SUPERVISE_MISSING to LINE when
+# this svcctl refuses a service with LINE as "not supported yet" (a build
+# without the monitor); supervise_skip then skips each test.
+supervise_probe() {
+	local dir=$BATS_FILE_TMPDIR/probe name pid
+	name=probe-$$
+	mkdir -p "$dir/services"
+	printf 'services_dir = "%s"\nrun_dir = "%s"\nlog_dir = "%s"\n' \
+		"$dir/services" "$dir/run" "$dir/log" >"$dir/svcctl.conf"
+	printf '[service]\nexec = /nonexistent/svcctl-probe\n%s\n' "$1" \
+		>"$dir/services/$name.ini"
+	"$SVCCTL" -c "$dir/svcctl.conf" "$name" start >/dev/null 2>"$dir/err" || true
+	if grep -q 'not supported yet' "$dir/err"; then
+		export SUPERVISE_MISSING=$1
+	fi
+	for pid in $(monitor_pids "$name"); do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+}
+
+supervise_skip() {
+	if [ -n "${SUPERVISE_MISSING:-}" ]; then
+		skip "this svcctl has no monitor: '$SUPERVISE_MISSING' is not supported"
+	fi
+}
