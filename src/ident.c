@@ -157,6 +157,12 @@ int identify(const struct service *svc, struct identity *id)
 		}
 		id->pidfile_missing = true;
 		pid = id->st.pid;
+	} else if (have_state && id->st.pid != pid && id->supervised) {
+		/* the monitor writes the state before the pidfile: between a
+		 * respawn's two writes the pidfile names the last run. The
+		 * state is the authority, the pidfile's PID is never used. */
+		id->pidfile_missing = true;
+		pid = id->st.pid;
 	} else if (have_state && id->st.pid != pid) {
 		id->pid = pid;
 		id->have_state = true;
