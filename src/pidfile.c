@@ -84,11 +84,13 @@ static void sweep_stale_temps(int dirfd, const char *base)
 }
 
 /* Writes the content to a file with no name yet (O_TMPFILE, so a crash
- * while writing leaves nothing), syncs it, gives it a temporary name and
- * renames that over path, all relative to the verified directory holding
- * path: readers see the old content or the new, never a part, even after a
- * power loss, and the rename replaces a symlink at path instead of writing
- * through it. The mode is set with fchmod: the caller's umask plays no part.
+ * while writing leaves nothing), gives it a temporary name and renames that
+ * over path, all relative to the verified directory holding path: readers
+ * see the old content or the new, never a part, and the rename replaces a
+ * symlink at path instead of writing through it. Nothing is fsync'ed: these
+ * files describe processes, which a power loss ends; what survives a crash
+ * is from an earlier boot and judged so (the boot id), and a monitor's
+ * respawn must not wait for a disk. The mode is set with fchmod: the caller's umask plays no part.
  * Where the filesystem has no O_TMPFILE the temporary name is made first;
  * either way the names a killed writer left are swept. */
 int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode)
@@ -122,7 +124,7 @@ int write_file_atomic(const char *path, const char *data, size_t len, mode_t mod
 	}
 	if (fd < 0)
 		goto fail;
-	if (fchmod(fd, mode) < 0 || write_full(fd, data, len) < 0 || fsync(fd) < 0)
+	if (fchmod(fd, mode) < 0 || write_full(fd, data, len) < 0)
 		goto fail;
 	if (!named) {
 		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
@@ -138,7 +140,6 @@ int write_file_atomic(const char *path, const char *data, size_t len, mode_t mod
 	fd = -1;
 	if (renameat(dirfd, tmp, dirfd, base) < 0)
 		goto fail;
-	(void)fsync(dirfd);
 	close(dirfd);
 	return 0;
 fail:
