@@ -5,9 +5,9 @@
  *
  * First thing on start it sends "up PID NS" (NS: CLOCK_MONOTONIC in
  * nanoseconds, read at the top of main) to the unix datagram SOCKET (or to
- * $ANNOUNCE_SOCKET when the argument is not a path: runsv runs ./run without
- * arguments and s6-supervise with the service's name, so there ./run is a
- * link to this program), then
+ * $ANNOUNCE_SOCKET when the argument is no socket: runsv runs ./run without
+ * arguments and s6-supervise with the service's name or directory, so there
+ * ./run is a link to this program), then
  * waits in pause().  On SIGTERM it sends "down PID NS" and exits 0.  A send
  * that fails (nobody listening) is ignored: the program runs on all the same.
  */
@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,9 +54,11 @@ int main(int argc, char **argv)
 {
 	struct sigaction sa;
 	sigset_t none;
-	/* s6-supervise runs ./run with the service's name as argument */
-	const char *path =
-		argc > 1 && strchr(argv[1], '/') ? argv[1] : getenv("ANNOUNCE_SOCKET");
+	struct stat st;
+	/* s6-supervise runs ./run with the service's directory as argument */
+	const char *path = argc > 1 && stat(argv[1], &st) == 0 && S_ISSOCK(st.st_mode)
+		? argv[1]
+		: getenv("ANNOUNCE_SOCKET");
 
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);

@@ -10,7 +10,10 @@
  *	through inotify on its directory).  GAP_MS after each round.  Writes
  *	to OUT: "true US" per spawn, and per respawn "resp NAME US_UP US_PIDFILE
  *	PSS_KB PRIVATE_DIRTY_KB PARENT" (the parent's smaps_rollup, read after
- *	the respawn; US_PIDFILE is - without a PIDFILE).
+ *	the respawn, its command line with "|" between the words; US_PIDFILE
+ *	is - without a PIDFILE).  A GAP_MS under 1000 tests the tools'
+ *	throttles instead: tool after tool, each program killed GAP_MS after
+ *	its start.
  *
  *   probe collect SOCKET N up|down TIMEOUT_S BG -- CMD...
  *	Binds SOCKET, runs CMD and waits until N distinct programs said
@@ -112,9 +115,9 @@ static int recv_msg(int fd, int timeout_ms, char *kind, long *pid, int64_t *ns)
 	}
 }
 
-/* Run ARGV; with BG its stdout is /dev/null too, so that a daemon it
- * leaves behind holds no pipe of the caller's open. */
-static pid_t run_cmd(char **argv, int bg)
+/* Run ARGV with stdin and stdout on /dev/null: what it says is not
+ * wanted, and a daemon it leaves behind must hold no pipe of ours open. */
+static pid_t run_cmd(char **argv)
 {
 	pid_t pid = fork();
 
@@ -124,8 +127,7 @@ static pid_t run_cmd(char **argv, int bg)
 		int null = open("/dev/null", O_RDWR);
 		if (null >= 0) {
 			dup2(null, 0);
-			if (bg)
-				dup2(null, 1);
+			dup2(null, 1);
 		}
 		execvp(argv[0], argv);
 		fprintf(stderr, "probe: exec %s: %s\n", argv[0], strerror(errno));
@@ -174,8 +176,8 @@ static void smaps(long pid, long *pss, long *pd, char *who, size_t wholen)
 		who[n] = '\0';
 		for (size_t i = 0; i < n; i++)
 			if (who[i] == '\0' || who[i] == ' ')
-				who[i] = '_';
-		if (n > 0 && who[n - 1] == '_')
+				who[i] = '|';
+		if (n > 0 && who[n - 1] == '|')
 			who[n - 1] = '\0';
 		fclose(f);
 	}
@@ -288,10 +290,17 @@ static int cmd_respawn(int argc, char **argv)
 			tools[i].pid = -1;
 		}
 	}
-	for (int r = 0; r < rounds; r++) {
-		for (int i = 0; i < ntools; i++) {
-			struct tool *t = &tools[i];
-			char kind[8], who[48];
+	/* A gap under a second tests the tools' throttles: tool after tool,
+	 * each program killed GAP_MS after its start (the first kill of each
+	 * tool, of a program that ran longer, is not counted).  Otherwise the
+	 * tools take turns, so that a passing load falls on all of them. */
+	int bytool = gap < 1000, outer = bytool ? ntools : rounds,
+	    inner = bytool ? rounds + 1 : ntools;
+	for (int a = 0; a < outer; a++) {
+		for (int b = 0; b < inner; b++) {
+			struct tool *t = &tools[bytool ? a : b];
+			int counted = !bytool || b > 0;
+			char kind[8], who[256];
 			long pid = -1, pss, pd, pf_pid = -1;
 			int64_t ns = 0, t0, pf = 0;
 			int got_pf = 0;
@@ -339,6 +348,11 @@ static int cmd_respawn(int argc, char **argv)
 				continue;
 			}
 			smaps(ppid_of(pid), &pss, &pd, who, sizeof who);
+			if (!counted) {
+				t->pid = pid;
+				usleep((useconds_t)gap * 1000);
+				continue;
+			}
 			if (t->ino >= 0 && got_pf) {
 				int64_t both = pf > ns ? pf : ns;
 				fprintf(o, "resp %s %.1f %.1f %ld %ld %s\n", t->name,
@@ -354,8 +368,11 @@ static int cmd_respawn(int argc, char **argv)
 					(double)(ns - t0) / 1e3, pss, pd, who);
 			}
 			t->pid = pid;
+			if (bytool)
+				usleep((useconds_t)gap * 1000);
 		}
-		usleep((useconds_t)gap * 1000);
+		if (!bytool)
+			usleep((useconds_t)gap * 1000);
 	}
 	fclose(o);
 	return 0;
@@ -398,7 +415,7 @@ static int cmd_collect(int argc, char **argv)
 		return 2;
 	}
 	t0 = now_ns();
-	pid = run_cmd(argv + 6, bg);
+	pid = run_cmd(argv + 6);
 	pidfd = bg ? -1 : (int)syscall(SYS_pidfd_open, pid, 0);
 	deadline = t0 + timeout;
 	while ((count < want || !exited) && now_ns() < deadline) {
@@ -525,7 +542,7 @@ static int cmd_lines(int argc, char **argv)
 		return 2;
 	}
 	t0 = now_ns();
-	pid = run_cmd(argv + 4, 0);
+	pid = run_cmd(argv + 4);
 	while (!(found = last_line_in(dir, n - 1)) && now_ns() - t0 < timeout) {
 		struct timespec ts = {0, 2000000};
 		nanosleep(&ts, NULL);
