@@ -132,8 +132,10 @@ lint:
 	shellcheck -s sh init.d/daemon-script
 	mandoc -Tlint -Wwarning docs/svcctl.8
 
+# BENCH_ONLY=run or BENCH_ONLY=supervise runs one of the two
 bench: $(BUILD)/svcctl
-	SVCCTL=$(abspath $(BUILD)/svcctl) tests/bench/run
+	@if [ "$(BENCH_ONLY)" != supervise ]; then SVCCTL=$(abspath $(BUILD)/svcctl) tests/bench/run; fi
+	@if [ "$(BENCH_ONLY)" != run ]; then SVCCTL=$(abspath $(BUILD)/svcctl) tests/bench/supervise; fi
 
 # init.d/daemon-script is the generated script of the example service with
 # the default installed paths; regenerate it after changing the generator.
