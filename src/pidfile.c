@@ -90,9 +90,33 @@ static void sweep_stale_temps(int dirfd, const char *base)
  * symlink at path instead of writing through it. Nothing is fsync'ed: these
  * files describe processes, which a power loss ends; what survives a crash
  * is from an earlier boot and judged so (the boot id), and a monitor's
- * respawn must not wait for a disk. The mode is set with fchmod: the caller's umask plays no part.
- * Where the filesystem has no O_TMPFILE the temporary name is made first;
- * either way the names a killed writer left are swept. */
+ * respawn must not wait for a disk. The mode is set with fchmod: the caller's umask plays
+ * no part. Where the filesystem has no O_TMPFILE the temporary name is made first; either
+ * way the names a killed writer left are swept. */
+/* Has this process swept the directory already? Once per directory and
+ * process: a monitor writes on every respawn, and a run_dir of a thousand
+ * services is not read each time. */
+static bool swept_before(int dirfd)
+{
+	static struct {
+		dev_t dev;
+		ino_t ino;
+	} seen[4];
+	static size_t nseen;
+	struct stat st;
+
+	if (fstat(dirfd, &st) < 0)
+		return false;
+	for (size_t i = 0; i < nseen; i++)
+		if (seen[i].dev == st.st_dev && seen[i].ino == st.st_ino)
+			return true;
+	if (nseen < sizeof(seen) / sizeof(seen[0])) {
+		seen[nseen].dev = st.st_dev;
+		seen[nseen++].ino = st.st_ino;
+	}
+	return false;
+}
+
 int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode)
 {
 	char tmp[NAME_MAX + 1], self[64];
@@ -108,7 +132,7 @@ int write_file_atomic(const char *path, const char *data, size_t len, mode_t mod
 		errno = ENAMETOOLONG;
 		goto fail;
 	}
-	{
+	if (!swept_before(dirfd)) {
 		const char *why;
 		/* in a directory others can write (sticky /tmp) the names could
 		 * be another user's files: sweep only where nobody else writes */
