@@ -162,13 +162,13 @@ static void reopen_output(struct monitor *m)
 }
 
 /* The parsers' deep calls dirtied stack pages the loop does not need: they
- * are given back (a page below this frame on; nothing lives below the stack
+ * are given back (the pages below this frame's; nothing lives below the stack
  * pointer, and a page touched again is simply a new zero page) */
 static void trim_stack(void)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	volatile char here = 0;
-	uintptr_t end = ((uintptr_t)&here & ~(uintptr_t)(page - 1)) - (uintptr_t)page;
+	uintptr_t end = (uintptr_t)&here & ~(uintptr_t)(page - 1);
 
 	(void)madvise((void *)(end - STACK_TRIM), STACK_TRIM, MADV_DONTNEED);
 	(void)here;
@@ -845,6 +845,9 @@ int supervise_start(const struct globalconf *gc, const struct service *svc,
 	/* everything the exec needs is made before the fork */
 	title = xasprintf("%s%s", MONITOR_TITLE, svc->name);
 	strv_push(&env, MONITOR_ENV "=1");
+	/* freed chunks in malloc's per-thread cache are never trimmed: the
+	 * monitor does without it, so the heap of its set-up goes back */
+	strv_push(&env, "GLIBC_TUNABLES=glibc.malloc.tcache_count=0");
 	strv_push(&env, "PATH=" SVCCTL_PATH);
 	if (gc->path) {
 		if (gc->path[0] == '/') {
