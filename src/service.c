@@ -704,7 +704,7 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 	const char *why = NULL;
 	size_t before = el->msgs.n, text_len;
 	char *file, *text;
-	int rc;
+	int rc, type_line = 0;
 
 	memset(svc, 0, sizeof(*svc));
 	set_defaults(svc, gc, name);
@@ -766,6 +766,8 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 				strcmp(e->key, "user") == 0 && e->section == SEC_SERVICE;
 			if ((pass == 0) != first)
 				continue;
+			if (e->section == SEC_SERVICE && strcmp(e->key, "type") == 0)
+				type_line = e->line;
 			if (e->section == SEC_SERVICE)
 				set_service_key(svc, e, file, el);
 			else if (e->section == SEC_INSTALL)
@@ -783,9 +785,9 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 		errlist_add(el, "%s: [service] has no exec = line", file);
 	if (svc->type == TYPE_FORKING && !svc->pidfile_configured)
 		errlist_add(el,
-			    "%s: type = forking needs pidfile = (the file the program "
-			    "writes)",
-			    file);
+			    "%s:%d: type = forking needs pidfile = (the file the "
+			    "program writes)",
+			    file, type_line);
 	if (!svc->description || !*svc->description) { /* chkconfig needs one */
 		free(svc->description);
 		svc->description = xstrdup(name);
@@ -803,8 +805,6 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
  * pretending would be worse than refusing. */
 const char *service_unsupported(const struct service *svc)
 {
-	if (svc->type == TYPE_FORKING)
-		return "type = forking";
 	if (svc->restart != RESTART_NO)
 		return "restart = on-failure/always";
 	if (svc->out.kind == OUT_SYSLOG || svc->err.kind == OUT_SYSLOG)

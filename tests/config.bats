@@ -319,13 +319,9 @@ done" ]
 @test "supervision keys are refused with exit 3, and nothing is started" {
 	local key
 	for key in "restart = on-failure" "restart = always" "stdout = syslog" "stderr = syslog" \
-		"log_max_bytes = 1M" "type = forking"; do
+		"log_max_bytes = 1M"; do
 		echo "--- $key"
-		if [ "$key" = "type = forking" ]; then
-			marked_service web "$key" "pidfile = $SB/forking.pid"
-		else
-			marked_service web "$key"
-		fi
+		marked_service web "$key"
 		run sv web check
 		[ "$status" -eq 0 ]
 		run --separate-stderr sv web start

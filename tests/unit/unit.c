@@ -832,7 +832,7 @@ static void test_service_errors(void)
 	expect_load_error("emptyexec", 2, "exec", NULL, "an empty exec");
 
 	write_service("forking", "[service]\nexec = /bin/true\ntype = forking\n");
-	expect_load_error("forking", 0, "pidfile", NULL, "type = forking without pidfile");
+	expect_load_error("forking", 3, "pidfile", NULL, "type = forking without pidfile");
 
 	/* every problem is reported, not only the first */
 	write_service("many", "[service]\nexec = /bin/true\nnice = 50\numask = 999\nbogus = 1\n");
@@ -857,8 +857,11 @@ static void test_service_errors(void)
 
 	expect_unsupported("restarts", "restart = always", "restart = always");
 	expect_unsupported("syslog", "stdout = syslog", "stdout = syslog");
-	expect_unsupported("fork", "type = forking\npidfile = /run/fork.pid",
-			   "type = forking with a pidfile");
+	write_service("fork", "[service]\nexec = /bin/true\ntype = forking\npidfile = /run/f.pid\n");
+	if (load_ok("fork", &svc, "type = forking with a pidfile"))
+		CHECK(service_unsupported(&svc) == NULL,
+		      "service_unsupported: type = forking with a pidfile is supported");
+	service_free(&svc);
 	expect_unsupported("rotate", "log_max_bytes = 1M", "log_max_bytes = 1M");
 }
 
