@@ -196,7 +196,7 @@ static int wait_change(int ino, const char *base, int cancel_fd, const int *pidf
 				return 1;
 		if (ino < 0 || r < 0)
 			return now_mono() < deadline ? 1 : 0;
-		if (r == 0)
+		if (r == 0 && now_mono() >= deadline)
 			return 0;
 		for (;;) {
 			ssize_t n = read(ino, buf, sizeof(buf));

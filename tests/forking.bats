@@ -36,7 +36,7 @@ nothing_left() {
 	refute_file "$SB/pid/$1.pid"
 }
 
-@test "forking: start records the daemon the pidfile names, status verifies it, stop ends its group" {
+@test "forking: start records the daemon the pidfile names, status verifies it, reload signals it, stop ends its group" {
 	forking_service web "-c" 10
 	run --separate-stderr sv web start
 	show
@@ -66,6 +66,12 @@ nothing_left() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"already running (pid $pid)"* ]]
 	[ "$(count_marked)" -eq 2 ]
+
+	run sv web reload
+	show
+	[ "$status" -eq 0 ]
+	wait_until grep -q "daemon got HUP" "$SB/log/web.log"
+	is_alive "$pid"
 
 	run sv web stop
 	show

@@ -1,20 +1,26 @@
 /* Test program: a self-daemonizing launcher. forker [options] PIDFILE [WORD...]
  * forks; the child calls setsid and forks the daemon, which writes its PID to
- * PIDFILE (a temporary file renamed into place) and waits for a signal. The
- * launcher exits at once. Extra WORDs are ignored (a marker for the tests).
- *   -x CODE  the launcher exits with CODE (the daemon runs on anyway)
- *   -H       the launcher never exits
- *   -d MS    the daemon waits MS milliseconds before it writes the pidfile
- *   -n       the daemon never writes the pidfile
- *   -w PID   the daemon writes PID instead of its own
- *   -D       the daemon exits right after writing the pidfile
- *   -c       the daemon first forks a child that waits too (same group) */
+ * PIDFILE (a temporary file renamed into place) and waits for a signal (HUP
+ * only logs a line, as a reload). The launcher exits at once. Extra WORDs are ignored (a
+ * marker for the tests). -x CODE  the launcher exits with CODE (the daemon runs on
+ * anyway) -H       the launcher never exits -d MS    the daemon waits MS milliseconds
+ * before it writes the pidfile -n       the daemon never writes the pidfile -w PID   the
+ * daemon writes PID instead of its own -D       the daemon exits right after writing the
+ * pidfile -c       the daemon first forks a child that waits too (same group) */
 #define _POSIX_C_SOURCE 200809L
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
+
+static void on_hup(int sig)
+{
+	static const char line[] = "forker: daemon got HUP\n";
+
+	(void)sig;
+	(void)!write(STDOUT_FILENO, line, sizeof(line) - 1);
+}
 
 static void write_pidfile(const char *path, long pid)
 {
@@ -68,6 +74,12 @@ int main(int argc, char **argv)
 	if (extra && fork() == 0)
 		for (;;)
 			pause();
+	{
+		struct sigaction sa = {0};
+
+		sa.sa_handler = on_hup;
+		sigaction(SIGHUP, &sa, NULL);
+	}
 	if (delay_ms > 0) {
 		struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000};
 		nanosleep(&ts, NULL);
