@@ -126,6 +126,17 @@ static int record_start(enum spawn_phase phase, pid_t pid, pid_t sid, void *arg)
 		s->failed_file = s->svc->state_path;
 		return -1;
 	}
+	if (phase == SPAWN_DAEMON) {
+		/* the daemon's own group and session: it usually setsid()s */
+		struct proc_info pi;
+
+		if (proc_stat(pid, &pi) < 0) {
+			s->failed_file = s->svc->state_path;
+			return -1;
+		}
+		st.pgid = pi.pgid;
+		st.sid = pi.sid;
+	}
 	(void)proc_boot_id(st.boot_id, sizeof(st.boot_id));
 	st.started_at = now_wall();
 	snprintf(st.exec, sizeof(st.exec), "%s", s->path);
@@ -149,6 +160,16 @@ static int report_failure(const struct service *svc, const struct spawn_result *
 
 		msg_error(svc->name, "exec %s: %s", st->path, strerror(res->err));
 		return missing ? EXIT_NOTINSTALLED : EXIT_FAILED;
+	}
+	if (res->why[0]) {
+		/* forking: the launcher or its daemon did not pass */
+		char *why = text_visible_dup(res->why);
+
+		msg_error(svc->name, "%s%s", why, log ? "; last lines of its log:" : "");
+		free(why);
+		if (log)
+			log_tail(log, FAILURE_LOG_LINES, "    ", STDERR_FILENO);
+		return EXIT_FAILED;
 	}
 	if (res->step[0]) {
 		if (strcmp(res->step, "chdir") == 0)
@@ -337,7 +358,12 @@ static int start_locked(struct cmdctx *c, struct service *svc)
 		} else {
 			rc = report_failure(svc, &res, &st);
 		}
-		forget_pid(svc);
+		/* a forking service's pidfile is its own: the start removed
+		 * it if it named what the start ended */
+		if (svc->type == TYPE_FORKING)
+			(void)pidfile_remove(svc->state_path);
+		else
+			forget_pid(svc);
 		goto out;
 	}
 	msg_info("%s: started (pid %d)\n", svc->name, (int)res.pid);

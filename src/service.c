@@ -734,7 +734,7 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 	const char *why = NULL;
 	size_t before = el->msgs.n, text_len;
 	char *file, *text;
-	int rc;
+	int rc, type_line = 0;
 
 	memset(svc, 0, sizeof(*svc));
 	set_defaults(svc, gc, name);
@@ -796,6 +796,8 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 				strcmp(e->key, "user") == 0 && e->section == SEC_SERVICE;
 			if ((pass == 0) != first)
 				continue;
+			if (e->section == SEC_SERVICE && strcmp(e->key, "type") == 0)
+				type_line = e->line;
 			if (e->section == SEC_SERVICE)
 				set_service_key(svc, e, file, el);
 			else if (e->section == SEC_INSTALL)
@@ -813,9 +815,9 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 		errlist_add(el, "%s: [service] has no exec = line", file);
 	if (svc->type == TYPE_FORKING && !svc->pidfile_configured)
 		errlist_add(el,
-			    "%s: type = forking needs pidfile = (the file the program "
-			    "writes)",
-			    file);
+			    "%s:%d: type = forking needs pidfile = (the file the "
+			    "program writes)",
+			    file, type_line);
 	if (!svc->description || !*svc->description) { /* chkconfig needs one */
 		free(svc->description);
 		svc->description = xstrdup(name);
@@ -829,8 +831,6 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 	return el->msgs.n == before ? 0 : -1;
 }
 
-/* Until the monitor process exists, these keys cannot be honoured, and
- * pretending would be worse than refusing. */
 /* Does the service need a monitor (DESIGN 4.8): a restart policy, or output
  * the monitor must own (syslog, or a log it rotates)? */
 bool service_supervised(const struct service *svc)
@@ -859,8 +859,8 @@ bool service_exit_success(const struct service *svc, int status)
 
 const char *service_unsupported(const struct service *svc)
 {
-	if (svc->type == TYPE_FORKING)
-		return "type = forking";
+	if (svc->type == TYPE_FORKING && service_supervised(svc))
+		return "type = forking under a monitor";
 	return NULL;
 }
 

@@ -25,7 +25,16 @@
  *     middle process kills the group with kill(-pgid) before it reaps the
  *     leader: the unreaped leader keeps the number taken, so the signal
  *     cannot reach a recycled group. svcctl then ends and waits for what is
- *     left (group_end), so start returns only when nothing of it runs. */
+ *     left (group_end), so start returns only when nothing of it runs.
+ *
+ * type = forking: the program is a launcher that must exit 0 after it left
+ * a daemon behind, named in the pidfile. The middle process makes itself a
+ * child subreaper before it forks the launcher, so whatever the launcher
+ * leaves, however it detaches, is re-parented to it: it reaps the launcher,
+ * waits for the pidfile (forking_await_pid: a live process of the program
+ * that descends from it), reports the daemon's PID and, once svcctl has
+ * recorded it, exits and leaves the daemon to init. On any failure it kills
+ * and reaps every descendant first (forking_end_descendants). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -58,6 +68,8 @@ enum step {
 	STEP_SETUID,
 	STEP_EXEC,
 	STEP_FORK,
+	STEP_SUBREAPER,
+	STEP_DAEMON,
 };
 
 static const char *const step_names[] = {
@@ -73,6 +85,8 @@ static const char *const step_names[] = {
 	[STEP_SETUID] = "setuid",
 	[STEP_EXEC] = "exec",
 	[STEP_FORK] = "fork",
+	[STEP_SUBREAPER] = "become a child subreaper",
+	[STEP_DAEMON] = "daemon",
 };
 
 struct child_error {
@@ -85,7 +99,8 @@ enum report_kind {
 	REPORT_FORKED,
 	REPORT_STARTED,
 	REPORT_DIED,
-	REPORT_READY
+	REPORT_READY,
+	REPORT_DAEMON
 };
 
 struct report {
@@ -95,6 +110,7 @@ struct report {
 	int step;
 	int err;
 	double elapsed;
+	char why[160]; /* FAILED at STEP_DAEMON: the reason */
 };
 
 static void report_send(int fd, const struct report *r)
@@ -281,6 +297,148 @@ static int ready_window(pid_t pid, double seconds, int confirmfd, int *status)
 	return kind;
 }
 
+/* Waits for the launcher of a forking service to exit, and reaps it: 0 when
+ * it exited 0 before the deadline, else -1 with why. */
+static int launcher_wait(pid_t pid, double timeout, double deadline, int confirmfd,
+			 char *why, size_t whylen)
+{
+	int pidfd = proc_pidfd_open(pid), status = 0, rc = -1;
+	char what[64];
+
+	while (!child_died(pid)) {
+		double left = deadline - now_mono();
+		struct pollfd pfd[2] = {{pidfd, POLLIN, 0}, {confirmfd, POLLIN, 0}};
+		int ms = left > 60 ? 60000 : (int)(left * 1000) + 1;
+
+		if (left <= 0) {
+			snprintf(why, whylen, "launcher did not exit within %gs",
+				 timeout);
+			goto out;
+		}
+		/* kernels before 5.3: no pidfd; a short nap is the best left */
+		if (pidfd < 0 && ms > 5)
+			ms = 5;
+		if (poll(pfd, 2, ms) > 0 && pfd[1].revents) {
+			snprintf(why, whylen, "start abandoned");
+			goto out;
+		}
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		rc = 0;
+	} else {
+		describe_wait_status(status, what, sizeof(what));
+		snprintf(why, whylen, "launcher %s", what);
+	}
+out:
+	if (pidfd >= 0)
+		close(pidfd);
+	return rc;
+}
+
+/* The ready window of a forking service's daemon: it must stay up seconds
+ * after it was verified, as a simple program must after exec (it is often
+ * not our child, so its pidfd says when it is gone). 0, or -1 with why. */
+static int daemon_window(pid_t pid, int pidfd, double seconds, int confirmfd, char *why,
+			 size_t whylen)
+{
+	int status = 0, rc = 0;
+	double since = now_mono(), deadline = since + seconds;
+	char what[64] = "exited";
+	siginfo_t si;
+
+	for (;;) {
+		double left = deadline - now_mono();
+		struct pollfd pfd[2] = {{pidfd, POLLIN, 0}, {confirmfd, POLLIN, 0}};
+		int ms = left > 60 ? 60000 : (int)(left * 1000) + 1;
+
+		if (pidfd >= 0 ? poll(pfd, 1, 0) > 0 : proc_alive(pid) != PROC_ALIVE)
+			break;
+		if (left <= 0)
+			goto out;
+		if (pidfd < 0 && ms > 5)
+			ms = 5;
+		if (poll(pfd, 2, ms) > 0 && pfd[1].revents) {
+			snprintf(why, whylen, "start abandoned");
+			rc = -1;
+			goto out;
+		}
+	}
+	/* the exact status when the daemon is our child (its parent exited) */
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	    si.si_pid == pid) {
+		status = si.si_code == CLD_EXITED
+			? (si.si_status & 0xff) << 8
+			: si.si_status | (si.si_code == CLD_DUMPED ? 0x80 : 0);
+		describe_wait_status(status, what, sizeof(what));
+	}
+	snprintf(why, whylen, "daemon %d %s after %.1fs", (int)pid, what,
+		 now_mono() - since);
+	rc = -1;
+out:
+	return rc;
+}
+
+#define ENDED_MAX 64
+
+/* The middle process of a forking service once the launcher runs: its exit,
+ * then the daemon named in the pidfile, reported to svcctl; once svcctl has
+ * recorded it, the daemon is left to init. Otherwise everything the launcher
+ * left is killed, and the pidfile removed if it names one of those. */
+static void forking_middle(const struct spawn_plan *plan, pid_t launcher, double started,
+			   int reportfd, int confirmfd)
+{
+	const struct service *svc = plan->svc;
+	double deadline = started + svc->start_timeout;
+	struct report r = {0};
+	pid_t ended[ENDED_MAX], daemon = 0, named;
+	const char *reason;
+	size_t nended;
+	ssize_t n;
+	char c;
+
+	if (launcher_wait(launcher, svc->start_timeout, deadline, confirmfd, r.why,
+			  sizeof(r.why)) == 0 &&
+	    forking_await_pid(svc, plan->path, deadline, confirmfd, &daemon, r.why,
+			      sizeof(r.why)) == 0) {
+		/* pinned before svcctl records it: the window watches this one */
+		int pidfd = proc_pidfd_open(daemon);
+
+		r.kind = REPORT_DAEMON;
+		r.pid = daemon;
+		report_send(reportfd, &r);
+		while ((n = read(confirmfd, &c, 1)) < 0 && errno == EINTR)
+			;
+		if (n != 1)
+			snprintf(r.why, sizeof(r.why), "start abandoned");
+		else if (daemon_window(daemon, pidfd, svc->ready_seconds, confirmfd,
+				       r.why, sizeof(r.why)) == 0) {
+			r.kind = REPORT_READY;
+			r.elapsed = now_mono() - started;
+			report_send(reportfd, &r);
+			_exit(0);
+		}
+	}
+	nended = forking_end_descendants(ended, ENDED_MAX);
+	/* the pidfile is the service's: removed only when it names a process
+	 * of this start, now gone */
+	if (pidfile_read(svc->pidfile, svc->set_user ? svc->uid : getuid(), &named,
+			 &reason) == 0) {
+		bool ours = named == launcher || named == daemon;
+
+		for (size_t i = 0; i < nended && i < ENDED_MAX; i++)
+			ours = ours || ended[i] == named;
+		if (ours)
+			(void)pidfile_remove(svc->pidfile);
+	}
+	r.kind = REPORT_FAILED;
+	r.step = STEP_DAEMON;
+	report_send(reportfd, &r);
+	_exit(0);
+}
+
 static void middle_process(const struct spawn_plan *plan, int reportfd, int confirmfd)
 {
 	struct report r = {0};
@@ -293,6 +451,14 @@ static void middle_process(const struct spawn_plan *plan, int reportfd, int conf
 
 	signal(SIGCHLD, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
+	/* before the launcher exists: all it leaves is re-parented here */
+	if (plan->svc->type == TYPE_FORKING && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+		r.kind = REPORT_FAILED;
+		r.step = STEP_SUBREAPER;
+		r.err = errno;
+		report_send(reportfd, &r);
+		_exit(0);
+	}
 	if (setsid() < 0 || pipe2(errpipe, O_CLOEXEC) < 0 ||
 	    pipe2(gopipe, O_CLOEXEC) < 0) {
 		r.kind = REPORT_FAILED;
@@ -344,6 +510,8 @@ static void middle_process(const struct spawn_plan *plan, int reportfd, int conf
 		report_send(reportfd, &r);
 		_exit(0);
 	}
+	if (plan->svc->type == TYPE_FORKING)
+		forking_middle(plan, pid, started, reportfd, confirmfd);
 	r.kind = REPORT_STARTED;
 	r.pid = pid;
 	report_send(reportfd, &r);
@@ -402,13 +570,19 @@ int spawn_service(const struct spawn_plan *plan, struct spawn_result *res,
 			res->exec_failed = r.step == STEP_EXEC;
 			res->err = r.err;
 			snprintf(res->step, sizeof(res->step), "%s",
-				 r.step > 0 && r.step <= STEP_FORK ? step_names[r.step]
-								   : "start");
+				 r.step > 0 && r.step <= STEP_DAEMON ? step_names[r.step]
+								     : "start");
+			r.why[sizeof(r.why) - 1] = '\0';
+			snprintf(res->why, sizeof(res->why), "%s", r.why);
 			break;
 		}
-		if (r.kind == REPORT_FORKED || r.kind == REPORT_STARTED) {
+		if (r.kind == REPORT_FORKED || r.kind == REPORT_STARTED ||
+		    r.kind == REPORT_DAEMON) {
 			bool forked = r.kind == REPORT_FORKED;
 			char c = forked ? 'g' : 'a';
+			enum spawn_phase phase = forked   ? SPAWN_FORKED
+				: r.kind == REPORT_DAEMON ? SPAWN_DAEMON
+							  : SPAWN_EXECED;
 
 			res->pid = r.pid;
 			if (forked) {
@@ -419,9 +593,7 @@ int spawn_service(const struct spawn_plan *plan, struct spawn_result *res,
 				if (proc_stat(r.pid, &pi) == 0)
 					group.since = pi.starttime;
 			}
-			if (record &&
-			    record(forked ? SPAWN_FORKED : SPAWN_EXECED, r.pid,
-				   (pid_t)r.status, arg) < 0) {
+			if (record && record(phase, r.pid, (pid_t)r.status, arg) < 0) {
 				res->err = errno;
 				snprintf(res->step, sizeof(res->step), "write pidfile");
 				break;

@@ -321,6 +321,7 @@ struct spawn_result {
 	bool exec_failed;
 	int err; /* errno of the failed step */
 	char step[48]; /* which step failed */
+	char why[160]; /* forking: why no daemon was accepted */
 	double elapsed; /* seconds the program lived */
 	int exit_code; /* the monitor's set-up failed: the LSB code, message */
 	char message[256];
@@ -343,8 +344,9 @@ struct spawn_plan {
 };
 
 /* when spawn_service calls back: the program forked (not yet exec'd, it
- * waits for the callback), then exec'd */
-enum spawn_phase { SPAWN_FORKED, SPAWN_EXECED };
+ * waits for the callback), then exec'd; forking: instead of exec'd, the
+ * daemon in the pidfile verified (it runs on only once recorded) */
+enum spawn_phase { SPAWN_FORKED, SPAWN_EXECED, SPAWN_DAEMON };
 
 typedef int (*spawn_record_fn)(enum spawn_phase phase, pid_t pid, pid_t sid, void *arg);
 
@@ -363,6 +365,13 @@ int plan_open_output(const struct globalconf *gc, const struct service *svc,
 		     const struct output *o, int *fd, struct errlist *el);
 const char *service_log_path(const struct service *svc);
 int build_environment(const struct service *svc, struct strv *env, struct errlist *el);
+
+/* type = forking (forking.c), for a child subreaper whose launcher exited 0:
+ * wait (inotify, until deadline on CLOCK_MONOTONIC, or cancel_fd readable,
+ * -1: none) for the pidfile to name a live descendant running exe_path */
+int forking_await_pid(const struct service *svc, const char *exe_path, double deadline,
+		      int cancel_fd, pid_t *pid, char *why, size_t whylen);
+size_t forking_end_descendants(pid_t *ended, size_t max);
 int env_file_parse(char *text, size_t len, const char *file, struct strv *env,
 		   struct errlist *el);
 

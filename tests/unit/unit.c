@@ -973,7 +973,7 @@ static void test_service_errors(void)
 	expect_load_error("emptyexec", 2, "exec", NULL, "an empty exec");
 
 	write_service("forking", "[service]\nexec = /bin/true\ntype = forking\n");
-	expect_load_error("forking", 0, "pidfile", NULL,
+	expect_load_error("forking", 3, "pidfile", NULL,
 			  "type = forking without pidfile");
 
 	/* every problem is reported, not only the first */
@@ -1000,8 +1000,16 @@ static void test_service_errors(void)
 	service_free(&svc);
 	errlist_free(&el);
 
-	expect_unsupported("fork", "type = forking\npidfile = /run/fork.pid",
-			   "type = forking with a pidfile");
+	write_service(
+		"fork",
+		"[service]\nexec = /bin/true\ntype = forking\npidfile = /run/f.pid\n");
+	if (load_ok("fork", &svc, "type = forking with a pidfile"))
+		CHECK(service_unsupported(&svc) == NULL,
+		      "service_unsupported: type = forking with a pidfile is supported");
+	service_free(&svc);
+	expect_unsupported("forkmon",
+			   "type = forking\npidfile = /run/f.pid\nrestart = always",
+			   "type = forking under a monitor");
 }
 
 /* ---- path_open_trusted -------------------------------------------------- */
@@ -1881,7 +1889,7 @@ static void run_all(void)
 /* How many checks run_all() makes, declared before any runs: a run that ends
  * early (an exit(0) part-way, a check skipped by a bad branch) is then a
  * failure, not a shorter pass. Change it with the checks. */
-#define UNIT_PLAN 407
+#define UNIT_PLAN 409
 
 static bool starts_with(const char *s, const char *prefix)
 {
