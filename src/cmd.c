@@ -280,7 +280,6 @@ static int start_locked(struct cmdctx *c, struct service *svc)
 	struct spawn_result res;
 	struct errlist el = {0};
 	struct started st;
-	const char *unsupported;
 	int rc;
 
 	identify(svc, &id);
@@ -335,11 +334,6 @@ static int start_locked(struct cmdctx *c, struct service *svc)
 		forget_pid(svc);
 		break;
 	case IDENT_NONE: break;
-	}
-	unsupported = service_unsupported(svc);
-	if (unsupported) {
-		msg_error(svc->name, "%s is not supported yet", unsupported);
-		return EXIT_UNIMPLEMENTED;
 	}
 	if (service_supervised(svc))
 		return start_supervised(c, svc);

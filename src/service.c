@@ -857,13 +857,6 @@ bool service_exit_success(const struct service *svc, int status)
 	return false;
 }
 
-const char *service_unsupported(const struct service *svc)
-{
-	if (svc->type == TYPE_FORKING && service_supervised(svc))
-		return "type = forking under a monitor";
-	return NULL;
-}
-
 void service_free(struct service *svc)
 {
 	free(svc->name);

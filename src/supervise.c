@@ -101,6 +101,7 @@ struct monitor {
 	double deadline; /* FIRST: ready; BACKOFF: next attempt; STOPPING: KILL */
 	bool killed; /* STOPPING: SIGKILL sent */
 	bool packed; /* svc and plan live in the arena (pack()) */
+	char why[160]; /* a forking start's reason, for the step */
 	bool wrote; /* files were written since the loop last slept */
 	bool stop_requested;
 	/* owned output: [0] stdout (and stderr with stderr = stdout), [1]
@@ -192,13 +193,19 @@ static int record(struct monitor *m)
  * reused, so kill(-pgid) cannot reach another group (see stop.c). */
 static void end_group_pinned(struct monitor *m, int sig)
 {
+	bool pinned = m->group.pgid == m->pid;
+
 	if (m->pid <= 0)
 		return;
-	if (m->svc.kill_mode == KILL_GROUP)
-		(void)kill(-m->pid, sig);
+	if (m->svc.kill_mode == KILL_GROUP) {
+		if (pinned)
+			(void)kill(-m->pid, sig);
+		else /* a forking daemon's group: its members, checked */
+			(void)group_signal(&m->group, m->pid, sig, 0);
+	}
 	(void)kill(m->pid, sig);
 	if (sig != SIGKILL && sig != SIGCONT) {
-		if (m->svc.kill_mode == KILL_GROUP)
+		if (m->svc.kill_mode == KILL_GROUP && pinned)
 			(void)kill(-m->pid, SIGCONT);
 		(void)kill(m->pid, SIGCONT);
 	}
@@ -225,6 +232,11 @@ static void cleanup_and_exit(struct monitor *m, int code)
 	if (m->pid > 0) {
 		end_group_pinned(m, SIGKILL);
 		(void)reap(m);
+	}
+	if (m->svc.type == TYPE_FORKING) {
+		/* a subreaper's children are what the daemons left */
+		pid_t ended[64];
+		(void)forking_end_descendants(ended, sizeof(ended) / sizeof(ended[0]));
 	}
 	drain_output(m);
 	for (int i = 0; i < 2; i++)
@@ -258,6 +270,89 @@ static void abandon(struct monitor *m)
 	(void)pidfile_remove(m->svc.pidfile);
 	(void)pidfile_remove(m->svc.state_path);
 	cleanup_and_exit(m, 1);
+}
+
+static void read_signals(struct monitor *m);
+
+/* type = forking (DESIGN 4.9): the launcher must exit 0, then the daemon it
+ * left (re-parented to the monitor, a child subreaper) is found through the
+ * pidfile, verified against the executable, and becomes the program: the
+ * monitor reaps it and restarts it like a simple one. 0, or -1 with *step
+ * and errno (the monitor's children are ended then). */
+static int adopt_daemon(struct monitor *m, const char **step)
+{
+	double deadline = m->run_started + m->svc.start_timeout;
+	struct proc_info pi;
+	pid_t daemon;
+	int status = 0;
+	char why[160];
+
+	/* the launcher */
+	if (m->pidfd >= 0 && !stop_wait(m->pidfd, m->pid, deadline)) {
+		*step = "the launcher did not exit within start_timeout";
+		errno = ETIMEDOUT;
+		goto fail;
+	}
+	while (waitpid(m->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (m->pidfd >= 0)
+		close(m->pidfd);
+	m->pidfd = -1;
+	m->pid = 0;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		char what[96];
+
+		describe_wait_status(status, what, sizeof(what));
+		snprintf(m->why, sizeof(m->why), "launcher %s", what);
+		*step = m->why;
+		errno = ECHILD;
+		goto fail;
+	}
+	for (;;) {
+		if (forking_await_pid(&m->svc, m->plan.path, deadline, m->sigfd, &daemon,
+				      why, sizeof(why)) == 0)
+			break;
+		if (errno == ECANCELED) {
+			read_signals(m);
+			if (!m->stop_requested)
+				continue;
+		}
+		if (snprintf(m->why, sizeof(m->why), "%s", why) < 0)
+			m->why[0] = '\0';
+		*step = m->why;
+		goto fail;
+	}
+	if (proc_stat(daemon, &pi) < 0) {
+		*step = "the daemon vanished";
+		errno = ESRCH;
+		goto fail;
+	}
+	m->pid = daemon;
+	m->pidfd = proc_pidfd_open(daemon);
+	m->st.pid = daemon;
+	m->st.pgid = pi.pgid;
+	m->st.sid = pi.sid;
+	m->st.starttime = pi.starttime;
+	m->group.pgid = pi.pgid;
+	m->group.sid = pi.sid;
+	m->group.since = pi.starttime;
+	for (int i = 0; i < 2; i++)
+		if (m->pipe[i] >= 0)
+			logsink_set_pid(&m->sink[i], daemon);
+	if (record(m) < 0) {
+		*step = "write state";
+		goto fail;
+	}
+	return 0;
+fail : {
+	int saved = errno;
+	pid_t ended[64];
+
+	m->pid = 0;
+	(void)forking_end_descendants(ended, sizeof(ended) / sizeof(ended[0]));
+	errno = saved ? saved : EIO;
+	return -1;
+}
 }
 
 /* One run of the program: fork, record, let it go, write its pidfile.
@@ -301,6 +396,8 @@ static int run_program(struct monitor *m, const char **step)
 	}
 	if (spawn_program_go(gofd, errfd, step) < 0)
 		return -1;
+	if (m->svc.type == TYPE_FORKING)
+		return adopt_daemon(m, step);
 	if (pidfile_write(m->svc.pidfile, pid) < 0) {
 		*step = "write pidfile";
 		return -1;
@@ -401,8 +498,10 @@ static void run_failed(struct monitor *m, const char *step, int err)
 		(void)reap(m);
 	}
 	record_exit(m, 127 << 8);
-	if (snprintf(m->st.last_exit, sizeof(m->st.last_exit), "%s: %s", step,
-		     strerror(err)) < 0)
+	if (step == m->why)
+		snprintf(m->st.last_exit, sizeof(m->st.last_exit), "%.63s", step);
+	else if (snprintf(m->st.last_exit, sizeof(m->st.last_exit), "%s: %s", step,
+			  strerror(err)) < 0)
 		m->st.last_exit[0] = '\0';
 	after_run(m, -1, true);
 }
@@ -488,6 +587,22 @@ static void first_run_ready(struct monitor *m)
 	m->mode = MON_RUNNING;
 }
 
+/* A child subreaper inherits what its daemons leave behind: each such
+ * orphan is reaped when it dies. The program itself is reaped where its
+ * pidfd says it exited (program_exited), with its group dealt with first. */
+static void reap_orphans(struct monitor *m)
+{
+	for (;;) {
+		siginfo_t si;
+
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 ||
+		    si.si_pid == 0 || si.si_pid == m->pid)
+			return;
+		(void)waitpid(si.si_pid, NULL, WNOHANG);
+	}
+}
+
 static void read_signals(struct monitor *m)
 {
 	struct signalfd_siginfo si;
@@ -497,6 +612,7 @@ static void read_signals(struct monitor *m)
 		case SIGTERM:
 		case SIGINT: stop_requested(m); break;
 		case SIGHUP: reopen_output(m); break;
+		case SIGCHLD: reap_orphans(m); break;
 		default: break;
 		}
 	}
@@ -771,6 +887,7 @@ int supervise_main(char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGCHLD);
 	(void)sigprocmask(SIG_BLOCK, &sigs, NULL);
 	m->sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	(void)fcntl(m->reportfd, F_SETFD, FD_CLOEXEC);
@@ -783,6 +900,9 @@ int supervise_main(char **argv)
 	    service_load(&m->svc, &m->gc, name, &el) < 0)
 		setup_failed(m, EXIT_NOTCONFIGURED, "%s",
 			     el.msgs.n ? el.msgs.v[0] : "cannot load the configuration");
+	if (m->svc.type == TYPE_FORKING && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		setup_failed(m, EXIT_FAILED, "%s: PR_SET_CHILD_SUBREAPER: %s", name,
+			     strerror(errno));
 	rc = plan_prepare(&m->plan, &m->svc, &m->gc, false, &el);
 	if (!rc)
 		rc = open_outputs(m, &el);
@@ -808,7 +928,14 @@ int supervise_main(char **argv)
 
 		r.kind = MR_FAILED;
 		r.err = errno;
-		snprintf(r.step, sizeof(r.step), "%s", step);
+		if (step == m->why) {
+			r.exit_code = EXIT_FAILED;
+			if (snprintf(r.message, sizeof(r.message), "%s: %s", m->svc.name,
+				     step) < 0)
+				r.message[0] = '\0';
+		} else {
+			snprintf(r.step, sizeof(r.step), "%s", step);
+		}
 		report(m, &r);
 		abandon(m);
 	}

@@ -147,7 +147,6 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 		 struct errlist *el);
 void service_free(struct service *svc);
 int service_list(const struct globalconf *gc, struct strv *names);
-const char *service_unsupported(const struct service *svc);
 bool service_supervised(const struct service *svc);
 bool service_output_owned(const struct service *svc, const struct output *o);
 bool service_exit_success(const struct service *svc, int status);

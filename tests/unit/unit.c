@@ -770,7 +770,7 @@ static void test_service_valid(void)
 		want = xasprintf("%s/log/web.log", tmpdir);
 		CHECK_STR(svc.log_path, want, "web.ini: log_path is log_dir/NAME.log");
 		free(want);
-		CHECK(service_unsupported(&svc) == NULL, "web.ini: nothing unsupported");
+		CHECK(!service_supervised(&svc), "web.ini: needs no monitor");
 	}
 	service_free(&svc);
 
@@ -792,8 +792,7 @@ static void test_service_valid(void)
 		CHECK(svc.success_codes[0] && !svc.success_codes[1],
 		      "plain.ini: only exit code 0 is success");
 		CHECK_INT(svc.environment.n, 0, "plain.ini: no environment");
-		CHECK(service_unsupported(&svc) == NULL,
-		      "plain.ini: nothing unsupported");
+		CHECK(!service_supervised(&svc), "plain.ini: needs no monitor");
 	}
 	service_free(&svc);
 
@@ -827,19 +826,6 @@ static void test_service_valid(void)
 	}
 }
 
-static void expect_unsupported(const char *name, const char *lines, const char *what)
-{
-	struct service svc;
-	char *text = xasprintf("[service]\nexec = /bin/true\n%s\n", lines);
-
-	write_service(name, text);
-	free(text);
-	if (load_ok(name, &svc, what))
-		CHECK(service_unsupported(&svc) != NULL,
-		      "service_unsupported: %s is reported", what);
-	service_free(&svc);
-}
-
 /* Does the service need a monitor (DESIGN 4.8)? */
 static void expect_supervised(const char *name, const char *lines, bool want)
 {
@@ -849,8 +835,7 @@ static void expect_supervised(const char *name, const char *lines, bool want)
 	write_service(name, text);
 	free(text);
 	if (load_ok(name, &svc, name))
-		CHECK(service_supervised(&svc) == want &&
-			      service_unsupported(&svc) == NULL,
+		CHECK(service_supervised(&svc) == want,
 		      "service_supervised: service %s %s", name,
 		      want ? "needs a monitor" : "needs no monitor");
 	service_free(&svc);
@@ -1004,12 +989,11 @@ static void test_service_errors(void)
 		"fork",
 		"[service]\nexec = /bin/true\ntype = forking\npidfile = /run/f.pid\n");
 	if (load_ok("fork", &svc, "type = forking with a pidfile"))
-		CHECK(service_unsupported(&svc) == NULL,
-		      "service_unsupported: type = forking with a pidfile is supported");
+		CHECK(svc.type == TYPE_FORKING && !service_supervised(&svc),
+		      "type = forking with a pidfile loads, and needs no monitor");
 	service_free(&svc);
-	expect_unsupported("forkmon",
-			   "type = forking\npidfile = /run/f.pid\nrestart = always",
-			   "type = forking under a monitor");
+	expect_supervised("forkmon",
+			  "type = forking\npidfile = /run/f.pid\nrestart = always", true);
 }
 
 /* ---- path_open_trusted -------------------------------------------------- */
