@@ -29,6 +29,21 @@ state_value() {
 	sed -n "s/^$2=//p" "$SB/run/$1.state"
 }
 
+# state_is NAME KEY VALUE: the state file says so
+state_is() {
+	[ "$(state_value "$1" "$2")" = "$3" ]
+}
+
+# wait_long CMD...: a bounded poll of 20 s, for a respawn on a busy machine
+wait_long() {
+	local _
+	for _ in $(seq 1 400); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # after a failed start: nothing of it runs, no state file, no pidfile
 nothing_left() {
 	no_marked_left
@@ -268,4 +283,47 @@ nothing_left() {
 	run sv web start
 	[ "$status" -eq 6 ]
 	no_marked_left
+}
+
+@test "forking under a monitor: the daemon is the monitor's child, kill -9 brings a new one, stop ends it all" {
+	forking_service web "-c" 10 "restart = always" "restart_delay = 0.1"
+	run sv web start
+	show
+	[ "$status" -eq 0 ]
+	pid=$(cat "$SB/pid/web.pid")
+	mon=$(state_value web monitor_pid)
+	[ -n "$mon" ] && [ "$mon" != 0 ]
+	track_pid "$mon"
+	[ "$(tr '\0' ' ' <"/proc/$mon/cmdline")" = "svcctl: supervise web " ]
+	# re-parented to the monitor, a child subreaper
+	[ "$(stat_field "$pid" 4)" = "$mon" ]
+	kill -KILL "$pid"
+	wait_long state_is web restarts 1
+	wait_long state_is web run running
+	new=$(state_value web pid)
+	[ "$new" != "$pid" ]
+	[ "$(cat "$SB/pid/web.pid")" = "$new" ]
+	[ "$(stat_field "$new" 4)" = "$mon" ]
+	run sv web status --json
+	show
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"supervised":true'* ]]
+	run sv web stop
+	show
+	[ "$status" -eq 0 ]
+	is_dead "$mon"
+	no_marked_left
+}
+
+@test "forking under a monitor: a launcher that fails fails the start and leaves no monitor" {
+	forking_service web "-x 3" 10 "restart = always"
+	run --separate-stderr sv web start
+	show
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"launcher exited with status 3"* ]]
+	nothing_left web
+	# no monitor left behind (a zombie waiting for init's reaping is dead)
+	for p in $(pgrep -x -f 'svcctl: supervise web' || true); do
+		is_dead "$p"
+	done
 }
