@@ -1385,7 +1385,7 @@ static void run_all(void)
 /* How many checks run_all() makes, declared before any runs: a run that ends
  * early (an exit(0) part-way, a check skipped by a bad branch) is then a
  * failure, not a shorter pass. Change it with the checks. */
-#define UNIT_PLAN 347
+#define UNIT_PLAN 348
 
 static bool starts_with(const char *s, const char *prefix)
 {
@@ -1620,11 +1620,15 @@ static void sink_lines(char *buf, int from, int to)
 static void test_logsink_rotation(const char *dir)
 {
 	char *path = xasprintf("%s/rot.log", dir), *zero = xasprintf("%s/zero.log", dir);
+	char *big_path = xasprintf("%s/big.log", dir);
 	char want[1024], feed[1024], big[251];
 	struct logsink ls;
 	struct stat st;
 	mode_t old_mask;
 
+	memset(big, 'L', sizeof(big) - 2);
+	big[sizeof(big) - 2] = '\n';
+	big[sizeof(big) - 1] = '\0';
 	/* four lines of 25 bytes make exactly 100: a file may reach max_bytes */
 	if (sink_open_file(&ls, path, 100, 3)) {
 		sink_lines(feed, 1, 9);
@@ -1638,9 +1642,6 @@ static void test_logsink_rotation(const char *dir)
 		sink_lines(want, 9, 9);
 		CHECK(sink_file_is(dir, "rot.log", want),
 		      "logsink: rotation: the newest line in the file");
-		memset(big, 'L', sizeof(big) - 2);
-		big[sizeof(big) - 2] = '\n';
-		big[sizeof(big) - 1] = '\0';
 		(void)logsink_feed(&ls, LOG_STDOUT, big, strlen(big));
 		CHECK(sink_file_is(dir, "rot.log", big),
 		      "logsink: rotation: a line longer than max_bytes gets a file of "
@@ -1655,6 +1656,14 @@ static void test_logsink_rotation(const char *dir)
 		      "logsink: rotation: shifted, the oldest beyond log_backups "
 		      "removed");
 		CHECK(ls.lost_lines == 0, "logsink: rotation: no line lost");
+		logsink_close(&ls);
+	}
+
+	/* an empty file is never rotated, not even for a line that cannot fit */
+	if (sink_open_file(&ls, big_path, 100, 2)) {
+		(void)logsink_feed(&ls, LOG_STDOUT, big, strlen(big));
+		CHECK(sink_file_is(dir, "big.log", big) && !sink_exists(dir, "big.log.1"),
+		      "logsink: rotation: a long first line leaves no empty backup");
 		logsink_close(&ls);
 	}
 
@@ -1677,6 +1686,7 @@ static void test_logsink_rotation(const char *dir)
 	umask(old_mask);
 	free(path);
 	free(zero);
+	free(big_path);
 }
 
 static void test_logsink_lines(const char *dir)
