@@ -707,8 +707,10 @@ int logsink_feed(struct logsink *ls, enum log_stream stream, const char *buf, si
 		saved = errno;
 		rc = -1;
 	}
-	memcpy(part->text + part->len, buf + pos, len - pos);
-	part->len += len - pos;
+	if (pos < len) {
+		memcpy(part->text + part->len, buf + pos, len - pos);
+		part->len += len - pos;
+	}
 	errno = saved;
 	return rc;
 }
