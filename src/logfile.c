@@ -516,7 +516,8 @@ fail:
 static size_t syslog_header(const struct logsink *ls, enum log_stream stream, char *buf,
 			    size_t cap)
 {
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	int pri = LOG_DAEMON | (stream == LOG_STDERR ? LOG_ERR : LOG_INFO);
 	time_t now = time(NULL);
 	struct tm tm;
@@ -524,14 +525,13 @@ static size_t syslog_header(const struct logsink *ls, enum log_stream stream, ch
 
 	if (!localtime_r(&now, &tm))
 		memset(&tm, 0, sizeof(tm));
-	if (ls->pid > 0)
-		n = snprintf(buf, cap, "<%d>%.3s %2d %02d:%02d:%02d %s[%ld]: ", pri,
-			     months + 3 * (tm.tm_mon % 12), tm.tm_mday, tm.tm_hour,
-			     tm.tm_min, tm.tm_sec, ls->ident, (long)ls->pid);
-	else
-		n = snprintf(buf, cap, "<%d>%.3s %2d %02d:%02d:%02d %s: ", pri,
-			     months + 3 * (tm.tm_mon % 12), tm.tm_mday, tm.tm_hour,
-			     tm.tm_min, tm.tm_sec, ls->ident);
+	n = snprintf(buf, cap, "<%d>%s %2d %02d:%02d:%02d %s", pri,
+		     months[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		     ls->ident);
+	if (n >= 0 && (size_t)n < cap)
+		n += ls->pid > 0
+			? snprintf(buf + n, cap - (size_t)n, "[%ld]: ", (long)ls->pid)
+			: snprintf(buf + n, cap - (size_t)n, ": ");
 	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
@@ -638,7 +638,10 @@ int logsink_open(struct logsink *ls, const struct logsink_config *cfg, const cha
 		/* the time zone is read now: localtime_r later reads no file
 		 * and allocates nothing */
 		tzset();
-		if (syslog_connect(ls) < 0) {
+		/* no syslogd yet (a service started before it at boot) is not
+		 * an error: the sink connects at the first line it can send,
+		 * and counts the lines it could not */
+		if (syslog_connect(ls) < 0 && !syslog_reconnectable(errno)) {
 			*why = "cannot connect to the syslog socket";
 			return -1;
 		}
@@ -707,8 +710,10 @@ int logsink_feed(struct logsink *ls, enum log_stream stream, const char *buf, si
 		saved = errno;
 		rc = -1;
 	}
-	memcpy(part->text + part->len, buf + pos, len - pos);
-	part->len += len - pos;
+	if (pos < len) {
+		memcpy(part->text + part->len, buf + pos, len - pos);
+		part->len += len - pos;
+	}
 	errno = saved;
 	return rc;
 }

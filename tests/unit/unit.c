@@ -1873,7 +1873,7 @@ static void run_all(void)
 /* How many checks run_all() makes, declared before any runs: a run that ends
  * early (an exit(0) part-way, a check skipped by a bad branch) is then a
  * failure, not a shorter pass. Change it with the checks. */
-#define UNIT_PLAN 409
+#define UNIT_PLAN 413
 
 static bool starts_with(const char *s, const char *prefix)
 {
@@ -2108,11 +2108,15 @@ static void sink_lines(char *buf, int from, int to)
 static void test_logsink_rotation(const char *dir)
 {
 	char *path = xasprintf("%s/rot.log", dir), *zero = xasprintf("%s/zero.log", dir);
+	char *big_path = xasprintf("%s/big.log", dir);
 	char want[1024], feed[1024], big[251];
 	struct logsink ls;
 	struct stat st;
 	mode_t old_mask;
 
+	memset(big, 'L', sizeof(big) - 2);
+	big[sizeof(big) - 2] = '\n';
+	big[sizeof(big) - 1] = '\0';
 	/* four lines of 25 bytes make exactly 100: a file may reach max_bytes */
 	if (sink_open_file(&ls, path, 100, 3)) {
 		sink_lines(feed, 1, 9);
@@ -2126,9 +2130,6 @@ static void test_logsink_rotation(const char *dir)
 		sink_lines(want, 9, 9);
 		CHECK(sink_file_is(dir, "rot.log", want),
 		      "logsink: rotation: the newest line in the file");
-		memset(big, 'L', sizeof(big) - 2);
-		big[sizeof(big) - 2] = '\n';
-		big[sizeof(big) - 1] = '\0';
 		(void)logsink_feed(&ls, LOG_STDOUT, big, strlen(big));
 		CHECK(sink_file_is(dir, "rot.log", big),
 		      "logsink: rotation: a line longer than max_bytes gets a file of "
@@ -2143,6 +2144,14 @@ static void test_logsink_rotation(const char *dir)
 		      "logsink: rotation: shifted, the oldest beyond log_backups "
 		      "removed");
 		CHECK(ls.lost_lines == 0, "logsink: rotation: no line lost");
+		logsink_close(&ls);
+	}
+
+	/* an empty file is never rotated, not even for a line that cannot fit */
+	if (sink_open_file(&ls, big_path, 100, 2)) {
+		(void)logsink_feed(&ls, LOG_STDOUT, big, strlen(big));
+		CHECK(sink_file_is(dir, "big.log", big) && !sink_exists(dir, "big.log.1"),
+		      "logsink: rotation: a long first line leaves no empty backup");
 		logsink_close(&ls);
 	}
 
@@ -2165,6 +2174,7 @@ static void test_logsink_rotation(const char *dir)
 	umask(old_mask);
 	free(path);
 	free(zero);
+	free(big_path);
 }
 
 static void test_logsink_lines(const char *dir)
@@ -2422,6 +2432,28 @@ static void test_logsink_syslog(const char *dir)
 	      sent, (unsigned long long)ls.lost_lines, now_mono() - t0);
 	logsink_close(&ls);
 	close(server);
+
+	/* no syslogd yet at open (a service that starts before it at boot):
+	 * open succeeds, lines are lost until one listens, then sent */
+	unlink(sock);
+	{
+		struct logsink_config late = {
+			.syslog = true, .syslog_path = sock, .ident = "late"};
+		const char *late_why = NULL;
+
+		CHECK(logsink_open(&ls, &late, &late_why) == 0,
+		      "logsink: syslog: no socket yet at open is not an error");
+		rc = logsink_feed(&ls, LOG_STDOUT, "early\n", 6);
+		CHECK(rc == -1 && ls.lost_lines == 1,
+		      "logsink: syslog: a line before syslogd is up is counted lost");
+		server = sink_bind(sock);
+		logsink_set_pid(&ls, 77);
+		rc = logsink_feed(&ls, LOG_STDOUT, "later\n", 6);
+		CHECK(rc == 0 && sink_recv_is(server, 30, "late[77]: later"),
+		      "logsink: syslog: once syslogd listens, lines are sent");
+		logsink_close(&ls);
+		close(server);
+	}
 out:
 	free(sock);
 	free(longline);
