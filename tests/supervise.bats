@@ -188,7 +188,8 @@ concurrently() {
 	[ "$(jget exits.0.code)" = 1 ]
 	# about restart_delay after the exit, generously
 	gap=$(($(date -d "$next" +%s) - $(date -d "$last" +%s)))
-	[ "$gap" -ge 25 ] && [ "$gap" -le 35 ]
+	[ "$gap" -ge 25 ]
+	[ "$gap" -le 35 ]
 	run sv "$S" status
 	show
 	[ "$status" -eq 3 ]
@@ -261,7 +262,8 @@ concurrently() {
 		iso_time_ok "$(jget "exits.$i.time")"
 	done
 	reason=$(jget reason)
-	[ "$reason" != null ] && [ -n "$reason" ]
+	[ "$reason" != null ]
+	[ -n "$reason" ]
 	[ "$(jget supervised)" = false ]
 	[ "$(jget next_attempt)" = null ]
 	nothing_left "$S"
@@ -352,10 +354,15 @@ concurrently() {
 	g3=$(((t[3] - e[2]) / 1000000))
 	echo "gaps: $g1 $g2 $g3 ms"
 	# a delay is never shorter than asked; load only makes it longer
-	[ "$g1" -ge 450 ] && [ "$g2" -ge 950 ] && [ "$g3" -ge 1900 ]
+	[ "$g1" -ge 450 ]
+	[ "$g2" -ge 950 ]
+	[ "$g3" -ge 1900 ]
 	# generous upper bounds: the first wait is restart_delay, not twice it
-	[ "$g1" -le 3000 ] && [ "$g2" -le 3500 ] && [ "$g3" -le 3900 ]
-	[ "$g2" -gt "$g1" ] && [ "$g3" -gt "$g2" ]
+	[ "$g1" -le 3000 ]
+	[ "$g2" -le 3500 ]
+	[ "$g3" -le 3900 ]
+	[ "$g2" -gt "$g1" ]
+	[ "$g3" -gt "$g2" ]
 	[ $((2 * g3)) -ge $((3 * g1)) ]
 }
 
