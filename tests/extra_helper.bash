@@ -332,9 +332,9 @@ supervise_teardown() {
 	sanitizer_check
 }
 
-# script NAME: writes stdin to $SB/NAME as an executable sh script (an INI
+# write_script NAME: writes stdin to $SB/NAME as an executable sh script (an INI
 # line has a length limit; a script has none)
-script() {
+write_script() {
 	{
 		echo '#!/bin/sh'
 		cat

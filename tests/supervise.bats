@@ -213,7 +213,7 @@ concurrently() {
 @test "stop racing a program that exits every few ms: 20 rounds, nothing respawns" {
 	# the first run lives 1 s, for start to see it up; then a run every
 	# few ms, each printing a line
-	script race <<-EOF
+	write_script race <<-EOF
 		if [ -e $SB/first ]; then exec $PROGS/exitafter 1 0.003 "\$1"; fi
 		touch $SB/first
 		exec $PROGS/exitafter 1 1 "\$1"
@@ -284,7 +284,7 @@ concurrently() {
 
 @test "exits keeps the newest 10, newest first" {
 	# run N exits with status N; the first lives 1 s, for start to see it
-	script count <<-EOF
+	write_script count <<-EOF
 		n=\$(cat $SB/n 2>/dev/null)
 		n=\$((n + 1))
 		echo \$n >$SB/n
@@ -331,7 +331,7 @@ concurrently() {
 }
 
 @test "backoff doubles: restart_delay 0.5 gives waits of about 0.5, 1 and 2 s" {
-	script stamps <<-EOF
+	write_script stamps <<-EOF
 		date +%s%N >>$SB/starts
 		sleep 1
 		date +%s%N >>$SB/ends
