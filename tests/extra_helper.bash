@@ -332,9 +332,9 @@ supervise_teardown() {
 	sanitizer_check
 }
 
-# sh_script NAME: writes stdin to $SB/NAME as an executable sh script (an INI
-# line has a length limit; a script has none). Not "script": tests run script(1)
-sh_script() {
+# write_script NAME: writes stdin to $SB/NAME as an executable sh script (an INI
+# line has a length limit; a script has none)
+write_script() {
 	{
 		echo '#!/bin/sh'
 		cat

@@ -106,7 +106,7 @@ ticks() {
 @test "a line of 10,000 bytes without a newline, then exit: split into 4096-byte pieces, nothing lost" {
 	awk 'BEGIN { for (i = 0; i < 10000; i++) printf "%c", 97 + i % 26 }' >"$SB/blob"
 	[ "$(stat -c %s "$SB/blob")" -eq 10000 ]
-	sh_script prog <<-EOF
+	write_script prog <<-EOF
 		cat $SB/blob
 	EOF
 	make_service "$S" "exec = $SB/prog $MARK" \
@@ -121,7 +121,7 @@ ticks() {
 }
 
 @test "mv the log away and SIGHUP the monitor: new lines go to a new log, the old one gets no more" {
-	sh_script prog <<-'EOF'
+	write_script prog <<-'EOF'
 		i=0
 		while :; do
 			i=$((i + 1))
@@ -228,7 +228,7 @@ syslog_pids() {
 }
 
 @test "stdout = syslog, stderr = syslog: lines at daemon.info and daemon.err, ident the service" {
-	sh_script prog <<-EOF
+	write_script prog <<-EOF
 		echo out-one
 		echo err-one >&2
 		echo out-two
@@ -255,7 +255,7 @@ syslog_pids() {
 }
 
 @test "stdout = syslog with stderr = stdout: both streams at daemon.info" {
-	sh_script prog <<-EOF
+	write_script prog <<-EOF
 		echo out-one
 		echo err-one >&2
 		exec $PROGS/onsignal $SB/got "\$1"

@@ -188,7 +188,8 @@ concurrently() {
 	[ "$(jget exits.0.code)" = 1 ]
 	# about restart_delay after the exit, generously
 	gap=$(($(date -d "$next" +%s) - $(date -d "$last" +%s)))
-	[ "$gap" -ge 25 ] && [ "$gap" -le 35 ]
+	[ "$gap" -ge 25 ]
+	[ "$gap" -le 35 ]
 	run sv "$S" status
 	show
 	[ "$status" -eq 3 ]
@@ -212,7 +213,7 @@ concurrently() {
 @test "stop racing a program that exits every few ms: 20 rounds, nothing respawns" {
 	# the first run lives 1 s, for start to see it up; then a run every
 	# few ms, each printing a line
-	sh_script race <<-EOF
+	write_script race <<-EOF
 		if [ -e $SB/first ]; then exec $PROGS/exitafter 1 0.003 "\$1"; fi
 		touch $SB/first
 		exec $PROGS/exitafter 1 1 "\$1"
@@ -261,7 +262,8 @@ concurrently() {
 		iso_time_ok "$(jget "exits.$i.time")"
 	done
 	reason=$(jget reason)
-	[ "$reason" != null ] && [ -n "$reason" ]
+	[ "$reason" != null ]
+	[ -n "$reason" ]
 	[ "$(jget supervised)" = false ]
 	[ "$(jget next_attempt)" = null ]
 	nothing_left "$S"
@@ -282,7 +284,7 @@ concurrently() {
 
 @test "exits keeps the newest 10, newest first" {
 	# run N exits with status N; the first lives 1 s, for start to see it
-	sh_script count <<-EOF
+	write_script count <<-EOF
 		n=\$(cat $SB/n 2>/dev/null)
 		n=\$((n + 1))
 		echo \$n >$SB/n
@@ -329,7 +331,7 @@ concurrently() {
 }
 
 @test "backoff doubles: restart_delay 0.5 gives waits of about 0.5, 1 and 2 s" {
-	sh_script stamps <<-EOF
+	write_script stamps <<-EOF
 		date +%s%N >>$SB/starts
 		sleep 1
 		date +%s%N >>$SB/ends
@@ -352,10 +354,15 @@ concurrently() {
 	g3=$(((t[3] - e[2]) / 1000000))
 	echo "gaps: $g1 $g2 $g3 ms"
 	# a delay is never shorter than asked; load only makes it longer
-	[ "$g1" -ge 450 ] && [ "$g2" -ge 950 ] && [ "$g3" -ge 1900 ]
+	[ "$g1" -ge 450 ]
+	[ "$g2" -ge 950 ]
+	[ "$g3" -ge 1900 ]
 	# generous upper bounds: the first wait is restart_delay, not twice it
-	[ "$g1" -le 3000 ] && [ "$g2" -le 3500 ] && [ "$g3" -le 3900 ]
-	[ "$g2" -gt "$g1" ] && [ "$g3" -gt "$g2" ]
+	[ "$g1" -le 3000 ]
+	[ "$g2" -le 3500 ]
+	[ "$g3" -le 3900 ]
+	[ "$g2" -gt "$g1" ]
+	[ "$g3" -gt "$g2" ]
 	[ $((2 * g3)) -ge $((3 * g1)) ]
 }
 
