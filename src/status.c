@@ -48,6 +48,7 @@ static const struct {
 	[IDENT_STARTING] = {"starting", STATUS_RUNNING},
 };
 
+/* running, starting, backoff, fatal, dead, stale, unknown or stopped */
 const char *status_word(const struct identity *id)
 {
 	return (unsigned)id->ident < sizeof(states) / sizeof(states[0])
@@ -55,6 +56,7 @@ const char *status_word(const struct identity *id)
 		: "unknown";
 }
 
+/* The exit code of status NAME (DESIGN 2) */
 int status_exit_code(const struct identity *id)
 {
 	return (unsigned)id->ident < sizeof(states) / sizeof(states[0])
@@ -173,6 +175,7 @@ static void json_exits(FILE *f, const struct state *st)
 	fputc(']', f);
 }
 
+/* One JSON object and a newline; times ISO 8601 with the offset */
 void status_print_json(FILE *f, const struct status_view *v)
 {
 	const struct service *svc = v->svc;
@@ -442,6 +445,7 @@ void status_print_line(FILE *f, const struct status_view *v, int width)
 	free(desc);
 }
 
+/* The list's column titles */
 void status_print_header(FILE *f, int width)
 {
 	fprintf(f, "%-*s  %-8s %7s  %-12s %s\n", width, "NAME", "STATE", "PID", "UPTIME",

@@ -215,3 +215,33 @@ obj['monitor_pid'] == 0 and obj['pid'] == $program" <<<"$output"
 		[[ "$stderr" == *"$CONF:$base: ${line%% *} must be"* ]]
 	done
 }
+
+@test "status of 300 services: the worker pool prints every line once, in name order" {
+	local i names pid1 pid2
+	for i in $(seq -w 1 300); do
+		make_service "s$i" "exec = sleep 1000" "description = service $i"
+	done
+	marked_service s150
+	marked_service s299
+	run sv start s150 s299
+	[ "$status" -eq 0 ]
+	pid1=$(pid_of s150)
+	pid2=$(pid_of s299)
+	run sv status
+	[ "$status" -eq 3 ]
+	[ "$(wc -l <<<"$output")" -eq 301 ]
+	names=$(awk 'NR > 1 { print $1 }' <<<"$output")
+	[ "$names" = "$(seq -w 1 300 | sed 's/^/s/')" ]
+	grep -qE "^s150 +running +$pid1 " <<<"$output"
+	grep -qE "^s299 +running +$pid2 " <<<"$output"
+	[ "$(grep -c ' stopped ' <<<"$output")" -eq 298 ]
+	run sv --json status
+	[ "$status" -eq 3 ]
+	python3 -c '
+import json, sys
+objs = [json.loads(line) for line in sys.stdin]
+assert [o["name"] for o in objs] == ["s%03d" % i for i in range(1, 301)]
+assert [o["name"] for o in objs if o["state"] == "running"] == ["s150", "s299"]' <<<"$output"
+	run sv stop s150 s299
+	[ "$status" -eq 0 ]
+}
