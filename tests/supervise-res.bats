@@ -1,0 +1,59 @@
+#!/usr/bin/env bats
+# The monitor lives for months: what it holds must not grow with respawns.
+
+load test_helper
+load extra_helper
+
+setup() {
+	sandbox_setup
+	S=$(uniq_name web)
+}
+
+teardown() {
+	supervise_teardown
+}
+
+# fd_list PID: what the monitor's descriptors name, one a line, sorted (the
+# numbers may differ: the start's pipes held two low ones at first)
+fd_list() {
+	local fd
+	for fd in /proc/"$1"/fd/*; do
+		readlink "$fd" | sed 's/:\[[0-9]*\]$//'
+	done | sort
+}
+
+restarts_at_least() {
+	local n
+	n=$(state_value "$1" restarts)
+	[ -n "$n" ] && [ "$n" -ge "$2" ]
+}
+
+@test "the monitor's descriptors after 200 respawns are those after one" {
+	# run 1 lives 2 s, runs 2 to 199 exit at once, run 200 stays: the
+	# monitor is looked at while a run is up, first and last
+	write_script prog <<-EOF
+		n=\$(cat $SB/count 2>/dev/null || echo 0)
+		n=\$((n + 1))
+		echo \$n >$SB/count
+		[ \$n -eq 1 ] && exec $PROGS/exitafter 0 2 "\$1"
+		[ \$n -ge 200 ] && exec $PROGS/exitafter 0 1000 "\$1"
+		exec $PROGS/exitafter 0 0 "\$1"
+	EOF
+	make_service "$S" "exec = $SB/prog $MARK" "restart = always" \
+		"restart_delay = 0" "restart_max = 0" "ready_seconds = 0.2" "log_max_bytes = 1M"
+	run sv "$S" start
+	show
+	[ "$status" -eq 0 ]
+	mon=$(state_value "$S" monitor_pid)
+	[ "$(proc_title "$mon")" = "svcctl: supervise $S" ]
+	first=$(fd_list "$mon")
+	echo "$first"
+	[ "$(state_value "$S" restarts)" = 0 ]
+	wait_for 180 restarts_at_least "$S" 199
+	wait_for 20 state_is "$S" running
+	after=$(fd_list "$mon")
+	echo "$after"
+	[ "$first" = "$after" ]
+	run sv "$S" stop
+	[ "$status" -eq 0 ]
+}
