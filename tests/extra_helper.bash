@@ -342,28 +342,3 @@ write_script() {
 	chmod 0755 "$SB/$1"
 }
 
-# supervise_probe LINE: for setup_file. Sets SUPERVISE_MISSING to LINE when
-# this svcctl refuses a service with LINE as "not supported yet" (a build
-# without the monitor); supervise_skip then skips each test.
-supervise_probe() {
-	local dir=$BATS_FILE_TMPDIR/probe name pid
-	name=probe-$$
-	mkdir -p "$dir/services"
-	printf 'services_dir = "%s"\nrun_dir = "%s"\nlog_dir = "%s"\n' \
-		"$dir/services" "$dir/run" "$dir/log" >"$dir/svcctl.conf"
-	printf '[service]\nexec = /nonexistent/svcctl-probe\n%s\n' "$1" \
-		>"$dir/services/$name.ini"
-	"$SVCCTL" -c "$dir/svcctl.conf" "$name" start >/dev/null 2>"$dir/err" || true
-	if grep -q 'not supported yet' "$dir/err"; then
-		export SUPERVISE_MISSING=$1
-	fi
-	for pid in $(monitor_pids "$name"); do
-		kill -KILL "$pid" 2>/dev/null || true
-	done
-}
-
-supervise_skip() {
-	if [ -n "${SUPERVISE_MISSING:-}" ]; then
-		skip "this svcctl has no monitor: '$SUPERVISE_MISSING' is not supported"
-	fi
-}

@@ -7,13 +7,8 @@
 load test_helper
 load extra_helper
 
-setup_file() {
-	supervise_probe "log_max_bytes = 1M"
-}
-
 setup() {
 	sandbox_setup
-	supervise_skip
 	S=$(uniq_name web)
 	LOG=$SB/log/$S.log
 }

@@ -57,3 +57,26 @@ restarts_at_least() {
 	run sv "$S" stop
 	[ "$status" -eq 0 ]
 }
+
+@test "a run of 60 s or more resets the count of quick runs: restart_max = 2 gives up only after two quick runs in a row (takes a minute)" {
+	# runs: 0.5 s, 61 s, 0.5 s, 0.5 s, each exiting 1. Without the reset the
+	# long run would count, or leave the count at 1: fatal after 2 or 3 exits
+	write_script prog <<-EOF
+		n=\$(cat $SB/count 2>/dev/null || echo 0)
+		n=\$((n + 1))
+		echo \$n >$SB/count
+		[ \$n -eq 2 ] && exec $PROGS/exitafter 1 61 "\$1"
+		exec $PROGS/exitafter 1 0.5 "\$1"
+	EOF
+	make_service "$S" "exec = $SB/prog $MARK" "restart = always" \
+		"restart_delay = 0.1" "restart_max = 2" "ready_seconds = 0.2"
+	run sv "$S" start
+	show
+	[ "$status" -eq 0 ]
+	wait_for 120 state_is "$S" fatal
+	jstatus "$S"
+	cat "$SB/json"
+	[ "$(cat "$SB/count")" -eq 4 ]
+	[ "$(state_value "$S" restarts)" -eq 3 ]
+	[ "$(grep -c '^exit=' "$SB/run/$S.state")" -eq 4 ]
+}

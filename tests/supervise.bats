@@ -5,13 +5,8 @@
 load test_helper
 load extra_helper
 
-setup_file() {
-	supervise_probe "restart = always"
-}
-
 setup() {
 	sandbox_setup
-	supervise_skip
 	S=$(uniq_name web)
 }
 
