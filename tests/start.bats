@@ -63,11 +63,14 @@ load extra_helper
 }
 
 @test "with ready_seconds = 0 a program that lives is started at once" {
+	# the global default is 5 s: a start that did not honour the service's 0
+	# would take that long, a loaded machine never does
+	echo "ready_seconds = 5" >>"$CONF"
 	marked_service web "ready_seconds = 0"
 	elapsed_ms ms sv -q web start
 	echo "start took $ms ms"
 	[ "$status" -eq 0 ]
-	[ "$ms" -lt 1000 ]
+	[ "$ms" -lt 4000 ]
 	is_alive "$(pid_of web)"
 	[ "$(count_marked)" -eq 1 ]
 }

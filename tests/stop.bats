@@ -27,10 +27,11 @@ stamp_service() {
 	make_service web "exec = $PROGS/sigstamp $SB/stamps 50 $MARK"
 }
 
-@test "stop returns within a few ms of the program's exit (least gap of 5 under 100 ms)" {
+@test "stop returns within a few ms of the program's exit (least gap of 10 under 100 ms)" {
 	local i pid ret gap min=999999999
 	stamp_service
-	for i in 1 2 3 4 5; do
+	# the least of ten: a busy machine delays some runs, not all of them
+	for i in 1 2 3 4 5 6 7 8 9 10; do
 		sv -q web start
 		pid=$(pid_of web)
 		: >"$SB/stamps"
