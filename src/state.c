@@ -52,7 +52,7 @@ static void put_text(char **p, size_t *left, const char *key, const char *text)
 	*p += n;
 	*left -= (size_t)n;
 	for (; *text && *left > 1; text++, (*p)++, (*left)--)
-		**p = *text == '\n' || *text == '\r' ? ' ' : *text;
+		**p = (char)(*text == '\n' || *text == '\r' ? ' ' : *text);
 	if (*left > 1) {
 		*(*p)++ = '\n';
 		(*left)--;

@@ -60,7 +60,8 @@
 #define QUICK_RUN_MS 60000 /* a run shorter than this counts towards restart_max */
 #define DELAY_MAX 60.0 /* the backoff doubles up to this, in seconds */
 #define KILL_GRACE 5.0 /* after SIGKILL, how long before a stop gives up */
-#define STACK_TRIM (64 * 1024) /* below the loop's frame, given back when idle */
+#define STACK_TRIM ((size_t)64 * 1024) /* below the loop's frame, given back when idle   \
+					*/
 #define READ_CHUNK 16384 /* one read of the program's output */
 #define READS_PER_WAKE 8 /* then the loop looks at signals and the program again */
 #define PIPE_SIZE (1 << 20) /* room for a burst while the monitor writes */
@@ -783,13 +784,15 @@ static void *arena_take(size_t len)
 static bool keep_str(char **p)
 {
 	char *copy;
+	size_t len;
 
 	if (!*p)
 		return true;
-	copy = arena_take(strlen(*p) + 1);
+	len = strlen(*p) + 1;
+	copy = arena_take(len);
 	if (!copy)
 		return false;
-	strcpy(copy, *p);
+	memcpy(copy, *p, len);
 	*p = copy;
 	return true;
 }
