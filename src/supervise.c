@@ -658,6 +658,7 @@ static void loop(struct monitor *m)
 			/* writing run_dir's files took heap (a directory read)
 			 * and stack the idle loop does not need */
 			m->wrote = false;
+			proc_cache_clear();
 			malloc_trim(0);
 			trim_stack();
 		}
