@@ -60,8 +60,9 @@
 #define QUICK_RUN_MS 60000 /* a run shorter than this counts towards restart_max */
 #define DELAY_MAX 60.0 /* the backoff doubles up to this, in seconds */
 #define KILL_GRACE 5.0 /* after SIGKILL, how long before a stop gives up */
-#define STACK_TRIM ((size_t)64 * 1024) /* below the loop's frame, given back when idle   \
-					*/
+#define STACK_TRIM                                                                       \
+	((size_t)64 * 1024) /* below the loop's frame, given back when idle              \
+			     */
 #define READ_CHUNK 16384 /* one read of the program's output */
 #define READS_PER_WAKE 8 /* then the loop looks at signals and the program again */
 #define PIPE_SIZE (1 << 20) /* room for a burst while the monitor writes */
@@ -164,16 +165,17 @@ static void reopen_output(struct monitor *m)
 }
 
 /* The parsers' deep calls dirtied stack pages the loop does not need: they
- * are given back (the pages below this frame's; nothing lives below the stack
- * pointer, and a page touched again is simply a new zero page) */
-static void trim_stack(void)
+ * are given back. Nothing lives below the stack pointer, and a page touched
+ * again is simply a new zero page; but the call to madvise() itself pushes
+ * a return address below this frame, so two pages under it are kept. */
+static __attribute__((noinline)) void trim_stack(void)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	volatile char here = 0;
-	uintptr_t end = (uintptr_t)&here & ~(uintptr_t)(page - 1);
+	/* the frame's own address, never a sanitizer's fake stack */
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+	uintptr_t end = (here & ~(uintptr_t)(page - 1)) - 2 * (uintptr_t)page;
 
 	(void)madvise((void *)(end - STACK_TRIM), STACK_TRIM, MADV_DONTNEED);
-	(void)here;
 }
 
 /* The state file says what the monitor is doing; every transition is
