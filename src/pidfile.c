@@ -93,14 +93,16 @@ static void sweep_stale_temps(int dirfd, const char *base)
  * respawn must not wait for a disk. The mode is set with fchmod: the caller's umask plays
  * no part. Where the filesystem has no O_TMPFILE the temporary name is made first; either
  * way the names a killed writer left are swept. */
-/* Has this process swept the directory already? Once per directory and
- * process: a monitor writes on every respawn, and a run_dir of a thousand
- * services is not read each time. */
-static bool swept_before(int dirfd)
+/* Has this process swept the directory for BASE's temporary names already?
+ * Once per file and process: a monitor writes the state and the pidfile on
+ * every respawn, and a run_dir of a thousand services is not read each
+ * time. */
+static bool swept_before(int dirfd, const char *base)
 {
 	static struct {
 		dev_t dev;
 		ino_t ino;
+		char base[NAME_MAX + 1];
 	} seen[4];
 	static size_t nseen;
 	struct stat st;
@@ -108,11 +110,14 @@ static bool swept_before(int dirfd)
 	if (fstat(dirfd, &st) < 0)
 		return false;
 	for (size_t i = 0; i < nseen; i++)
-		if (seen[i].dev == st.st_dev && seen[i].ino == st.st_ino)
+		if (seen[i].dev == st.st_dev && seen[i].ino == st.st_ino &&
+		    strcmp(seen[i].base, base) == 0)
 			return true;
-	if (nseen < sizeof(seen) / sizeof(seen[0])) {
+	if (nseen < sizeof(seen) / sizeof(seen[0]) && strlen(base) <= NAME_MAX) {
 		seen[nseen].dev = st.st_dev;
-		seen[nseen++].ino = st.st_ino;
+		seen[nseen].ino = st.st_ino;
+		memcpy(seen[nseen].base, base, strlen(base) + 1);
+		nseen++;
 	}
 	return false;
 }
@@ -132,7 +137,7 @@ int write_file_atomic(const char *path, const char *data, size_t len, mode_t mod
 		errno = ENAMETOOLONG;
 		goto fail;
 	}
-	if (!swept_before(dirfd)) {
+	if (!swept_before(dirfd, base)) {
 		const char *why;
 		/* in a directory others can write (sticky /tmp) the names could
 		 * be another user's files: sweep only where nobody else writes */
