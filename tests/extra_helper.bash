@@ -342,3 +342,32 @@ write_script() {
 	chmod 0755 "$SB/$1"
 }
 
+# concurrently N ARGS...: runs N copies of "svcctl -q ARGS" at once; their
+# exit codes, one a line, go to $SB/codes. The copies wait at a barrier (a
+# FIFO whose last writer closes) and are let go together, so they race for
+# real instead of one after the other as the shell forks them.
+concurrently() {
+	local n=$1 i w r code
+	shift
+	local pids=()
+	mkfifo "$SB/go"
+	exec {w}<>"$SB/go"
+	exec {r}<"$SB/go"
+	for i in $(seq "$n"); do
+		(
+			exec {w}>&-
+			read -r -u "$r" _ || true
+			exec {r}<&-
+			exec "$SVCCTL" -c "$CONF" -q "$@"
+		) 3>&- &
+		pids+=($!)
+	done
+	exec {w}>&- {r}<&-
+	rm -f "$SB/go"
+	: >"$SB/codes"
+	for i in "${pids[@]}"; do
+		code=0
+		wait "$i" || code=$?
+		echo "$code" >>"$SB/codes"
+	done
+}

@@ -25,23 +25,9 @@ stat_field() {
 	awk -v n="$2" '{ sub(/.*\) /, ""); print $(n - 2) }' "/proc/$1/stat"
 }
 
-state_value() {
-	sed -n "s/^$2=//p" "$SB/run/$1.state"
-}
-
-# state_is NAME KEY VALUE: the state file says so
-state_is() {
+# state_field_is NAME KEY VALUE: the state file says so
+state_field_is() {
 	[ "$(state_value "$1" "$2")" = "$3" ]
-}
-
-# wait_long CMD...: a bounded poll of 20 s, for a respawn on a busy machine
-wait_long() {
-	local _
-	for _ in $(seq 1 400); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	return 1
 }
 
 # after a failed start: nothing of it runs, no state file, no pidfile
@@ -299,8 +285,8 @@ nothing_left() {
 	# re-parented to the monitor, a child subreaper
 	[ "$(stat_field "$pid" 4)" = "$mon" ]
 	kill -KILL "$pid"
-	wait_long state_is web restarts 1
-	wait_long state_is web run running
+	wait_for 20 state_field_is web restarts 1
+	wait_for 20 state_field_is web run running
 	new=$(state_value web pid)
 	[ "$new" != "$pid" ]
 	[ "$(cat "$SB/pid/web.pid")" = "$new" ]

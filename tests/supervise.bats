@@ -58,34 +58,6 @@ jfield_at_least() {
 	[[ "$v" =~ ^[0-9]+$ ]] && [ "$v" -ge "$3" ]
 }
 
-# concurrently N ARGS...: N copies of "svcctl -q ARGS" let go together at a
-# barrier (a FIFO); their exit codes, one a line, in $SB/codes
-concurrently() {
-	local n=$1 i w r code
-	shift
-	local pids=()
-	mkfifo "$SB/go"
-	exec {w}<>"$SB/go"
-	exec {r}<"$SB/go"
-	for i in $(seq "$n"); do
-		(
-			exec {w}>&-
-			read -r -u "$r" _ || true
-			exec {r}<&-
-			exec "$SVCCTL" -c "$CONF" -q "$@"
-		) 3>&- &
-		pids+=($!)
-	done
-	exec {w}>&- {r}<&-
-	rm -f "$SB/go"
-	: >"$SB/codes"
-	for i in "${pids[@]}"; do
-		code=0
-		wait "$i" || code=$?
-		echo "$code" >>"$SB/codes"
-	done
-}
-
 @test "kill -9 of the program: a new one, in the pidfile, restarts 1, exits[0] KILL" {
 	supervised "$S"
 	run sv "$S" start
