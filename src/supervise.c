@@ -119,14 +119,6 @@ static void report(struct monitor *m, const struct mon_report *r)
 		(void)write_full(m->reportfd, r, sizeof(*r));
 }
 
-static long long wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Reads what the program wrote into the sinks: up to READS_PER_WAKE
  * chunks per stream, or until the pipe is empty when drain */
 static void read_output(struct monitor *m, bool drain)
@@ -228,14 +220,21 @@ static int reap(struct monitor *m)
 	return status;
 }
 
+/* Ends the run: what is left of its group, then the program, reaped. Its
+ * wait status, or 0 when none ran. */
+static int end_run(struct monitor *m)
+{
+	if (m->pid <= 0)
+		return 0;
+	end_group_pinned(m, SIGKILL);
+	return reap(m);
+}
+
 static void cleanup_and_exit(struct monitor *m, int code) __attribute__((noreturn));
 
 static void cleanup_and_exit(struct monitor *m, int code)
 {
-	if (m->pid > 0) {
-		end_group_pinned(m, SIGKILL);
-		(void)reap(m);
-	}
+	(void)end_run(m);
 	if (m->svc.type == TYPE_FORKING) {
 		/* a subreaper's children are what the daemons left */
 		pid_t ended[64];
@@ -262,10 +261,7 @@ static void abandon(struct monitor *m) __attribute__((noreturn));
 
 static void abandon(struct monitor *m)
 {
-	if (m->pid > 0) {
-		end_group_pinned(m, SIGKILL);
-		(void)reap(m);
-	}
+	(void)end_run(m);
 	if (m->group.pgid > 0) {
 		enum stop_result sr;
 		(void)group_end(&m->group, SIGKILL, 0, &sr);
@@ -423,7 +419,7 @@ static void record_exit(struct monitor *m, int status)
 {
 	struct exit_record ex;
 
-	ex.when = wall_ms();
+	ex.when = now_wall_ms();
 	ex.status = status;
 	ex.run_ms = (long long)((now_mono() - m->run_started) * 1000.0);
 	if (ex.run_ms < 0)
@@ -487,7 +483,7 @@ static void after_run(struct monitor *m, int status, bool quick)
 	m->deadline = now_mono() + delay;
 	m->st.run = RUN_BACKOFF;
 	m->st.pid = 0;
-	m->st.next_attempt = wall_ms() + (long long)(delay * 1000.0);
+	m->st.next_attempt = now_wall_ms() + (long long)(delay * 1000.0);
 	(void)pidfile_remove(m->svc.pidfile);
 	(void)record(m);
 }
@@ -496,10 +492,7 @@ static void after_run(struct monitor *m, int status, bool quick)
  * step's reason, and counted as a quick run */
 static void run_failed(struct monitor *m, const char *step, int err)
 {
-	if (m->pid > 0) {
-		end_group_pinned(m, SIGKILL);
-		(void)reap(m);
-	}
+	(void)end_run(m);
 	record_exit(m, 127 << 8);
 	if (step == m->why)
 		snprintf(m->st.last_exit, sizeof(m->st.last_exit), "%.63s", step);
@@ -526,8 +519,7 @@ static void program_exited(struct monitor *m)
 
 	/* what it left in its group goes with it, before the reap frees the
 	 * group's number */
-	end_group_pinned(m, SIGKILL);
-	status = reap(m);
+	status = end_run(m);
 	drain_output(m);
 	record_exit(m, status);
 	if (m->mode == MON_STOPPING) {
