@@ -18,7 +18,6 @@
 #include "svcctl.h"
 
 #define FAILURE_LOG_LINES 10
-#define PARALLEL_JOBS 32
 
 static void print_errors(struct errlist *el)
 {
@@ -469,40 +468,46 @@ static int stop_locked(struct cmdctx *c, struct service *svc, bool *was_running)
 
 enum transition { T_START, T_STOP, T_RESTART, T_TRY_RESTART };
 
-static int transition(struct cmdctx *c, const char *name, enum transition t)
+/* A transition of a loaded service, under its lock */
+static int transition_loaded(struct cmdctx *c, struct service *svc, enum transition t)
 {
-	struct service svc;
 	bool was_running;
 	int rc, lockfd;
 
-	rc = load(c, name, &svc, EXIT_NOTCONFIGURED);
+	rc = lock_service(c, svc, &lockfd);
 	if (rc)
 		return rc;
-	rc = lock_service(c, &svc, &lockfd);
-	if (rc) {
-		service_free(&svc);
-		return rc;
-	}
 	switch (t) {
-	case T_START: rc = start_locked(c, &svc); break;
-	case T_STOP: rc = stop_locked(c, &svc, &was_running); break;
+	case T_START: rc = start_locked(c, svc); break;
+	case T_STOP: rc = stop_locked(c, svc, &was_running); break;
 	case T_RESTART:
 	case T_TRY_RESTART:
 		if (t == T_TRY_RESTART) {
 			struct identity id;
-			identify(&svc, &id);
+			identify(svc, &id);
 			if (id.ident != IDENT_RUNNING) {
-				msg_info("%s: not running, not restarted\n", svc.name);
+				msg_info("%s: not running, not restarted\n", svc->name);
 				rc = EXIT_OK;
 				break;
 			}
 		}
-		rc = stop_locked(c, &svc, &was_running);
+		rc = stop_locked(c, svc, &was_running);
 		if (rc == EXIT_OK)
-			rc = start_locked(c, &svc);
+			rc = start_locked(c, svc);
 		break;
 	}
 	close(lockfd);
+	return rc;
+}
+
+static int transition(struct cmdctx *c, const char *name, enum transition t)
+{
+	struct service svc;
+	int rc = load(c, name, &svc, EXIT_NOTCONFIGURED);
+
+	if (rc)
+		return rc;
+	rc = transition_loaded(c, &svc, t);
 	service_free(&svc);
 	return rc;
 }
@@ -700,6 +705,51 @@ int cmd_check(struct cmdctx *c, const char *name)
 	return EXIT_OK;
 }
 
+/* check of several services: each one's own checks, then the graph
+ * (DESIGN 4.12): of every service when every is set, else of the named ones
+ * and what they reach, reporting their missing requirements and the cycles
+ * they are on. */
+int cmd_check_set(struct cmdctx *c, const struct strv *names, bool every)
+{
+	struct order_set set;
+	struct order g;
+	struct errlist el = {0};
+	int rc = EXIT_OK;
+
+	for (size_t i = 0; i < names->n; i++) {
+		int r = cmd_check(c, names->v[i]);
+
+		if (r != EXIT_OK && rc == EXIT_OK)
+			rc = r;
+	}
+	if (every) {
+		order_set_load(&set, &c->gc, names);
+	} else if (order_set_reach(&set, &c->gc, names) < 0) {
+		msg_error(NULL, "%s: %s", c->gc.services_dir, strerror(errno));
+		return EXIT_NOTCONFIGURED;
+	}
+	(void)order_build(&g, set.items, set.n, true, &el);
+	if (!every) {
+		/* the named ones are the first items */
+		bool *only = xcalloc(set.n + 1, sizeof(*only));
+
+		for (size_t i = 0; i < names->n; i++)
+			only[i] = true;
+		errlist_free(&el);
+		order_report(&g, set.items, only, &el);
+		free(only);
+	}
+	for (size_t i = 0; i < g.notes.n; i++)
+		msg_verbose("%s", g.notes.v[i]);
+	if (el.msgs.n)
+		rc = EXIT_NOTCONFIGURED;
+	print_errors(&el);
+	errlist_free(&el);
+	order_free(&g);
+	order_set_free(&set);
+	return rc;
+}
+
 int cmd_logs(struct cmdctx *c, const char *name)
 {
 	struct service svc;
@@ -744,50 +794,211 @@ int cmd_logs(struct cmdctx *c, const char *name)
 
 struct each {
 	struct cmdctx *c;
-	action_fn fn;
+	action_fn fn; /* for a service the parent could not load */
 	const struct strv *names;
+	struct order_set *set; /* the services the parent loaded, or NULL */
+	enum transition t;
 };
 
 static int each_job(size_t i, void *arg)
 {
 	const struct each *e = arg;
 
+	if (e->set && e->set->loaded[i])
+		return transition_loaded(e->c, &e->set->svcs[i], e->t);
 	return e->fn(e->c, e->names->v[i]);
 }
 
-/* Runs fn for every name, up to PARALLEL_JOBS at a time: each service has
- * its own lock, so starting a hundred need not take a hundred ready windows.
- * The result is the first failure in name order, else 0. */
-int cmd_each(struct cmdctx *c, action_fn fn, const struct strv *names)
-{
-	struct each e = {c, fn, names};
-	int *codes, rc = EXIT_OK, sweep[2] = {-1, -1};
+#define WORKERS_PER_CPU 16
+#define WORKERS_MIN 16
+#define WORKERS_MAX 256
 
-	if (names->n == 1)
-		return fn(c, names->v[0]);
-	codes = xcalloc(names->n, sizeof(*codes));
-	if (fn == cmd_stop && pipe2(sweep, O_CLOEXEC) == 0) {
-		/* the workers report the groups they ended; one /proc pass
-		 * afterwards finds what is left of all of them */
+/* How many services change state at once: most of a start is waiting (for
+ * exec, for ready_seconds), so many per CPU. */
+static size_t each_workers(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t w = cpus > 0 ? (size_t)cpus * WORKERS_PER_CPU : WORKERS_MIN;
+
+	return w < WORKERS_MIN ? WORKERS_MIN : w > WORKERS_MAX ? WORKERS_MAX : w;
+}
+
+/* stop: the workers report the groups they ended; one /proc pass
+ * afterwards finds what is left of all of them */
+static void sweep_begin(struct cmdctx *c, int sweep[2])
+{
+	if (pipe2(sweep, O_CLOEXEC) == 0) {
 		(void)fcntl(sweep[1], F_SETPIPE_SZ, 1 << 20);
 		c->defer_fd = sweep[1];
 	}
-	if (pool_run(names->n, PARALLEL_JOBS, each_job, &e, codes, false) < 0)
-		msg_error(NULL, "wait: %s", strerror(errno));
-	if (c->defer_fd >= 0) {
-		struct group_left *groups = xcalloc(names->n, sizeof(*groups));
-		size_t ngroups = 0;
+}
 
-		close(c->defer_fd);
-		c->defer_fd = -1;
-		while (ngroups < names->n &&
-		       read_full(sweep[0], &groups[ngroups], sizeof(*groups)) ==
-			       (ssize_t)sizeof(*groups))
-			ngroups++;
-		close(sweep[0]);
-		stop_groups_rest(groups, ngroups);
-		free(groups);
+static void sweep_end(struct cmdctx *c, int sweep[2], size_t n)
+{
+	struct group_left *groups;
+	size_t ngroups = 0;
+
+	if (c->defer_fd < 0)
+		return;
+	groups = xcalloc(n + 1, sizeof(*groups));
+	close(c->defer_fd);
+	c->defer_fd = -1;
+	while (ngroups < n &&
+	       read_full(sweep[0], &groups[ngroups], sizeof(*groups)) ==
+		       (ssize_t)sizeof(*groups))
+		ngroups++;
+	close(sweep[0]);
+	stop_groups_rest(groups, ngroups);
+	free(groups);
+}
+
+/* Runs e's transition on every service of g: start in dependency order,
+ * skipping those marked in skip; stop (reverse) once everything that needs
+ * a service has been stopped, whatever its result. */
+static void run_ordered(struct each *e, const struct order *g, bool reverse,
+			const bool *skip, int *codes, size_t *cause)
+{
+	struct pool_spec *spec = xcalloc(g->n + 1, sizeof(*spec));
+	size_t *at = xcalloc(g->n + 1, sizeof(*at)), ndeps = 0;
+	struct pool_dep *deps;
+
+	for (size_t i = 0; i < g->n; i++)
+		for (size_t k = 0; k < g->nodes[i].ndeps; k++) {
+			const struct order_dep *d = &g->nodes[i].deps[k];
+
+			/* a cycle has no reverse order: its members stop together */
+			if (reverse && g->nodes[d->to].scc == g->nodes[i].scc)
+				continue;
+			spec[reverse ? d->to : i].ndeps++;
+			ndeps++;
+		}
+	deps = xcalloc(ndeps + 1, sizeof(*deps));
+	for (size_t i = 0, from = 0; i < g->n; i++) {
+		spec[i].deps = &deps[from];
+		spec[i].skip = skip && skip[i];
+		at[i] = from;
+		from += spec[i].ndeps;
 	}
+	for (size_t i = 0; i < g->n; i++)
+		for (size_t k = 0; k < g->nodes[i].ndeps; k++) {
+			const struct order_dep *d = &g->nodes[i].deps[k];
+			size_t job = reverse ? d->to : i;
+
+			if (reverse && g->nodes[d->to].scc == g->nodes[i].scc)
+				continue;
+			deps[at[job]].job = reverse ? i : d->to;
+			deps[at[job]++].hard = !reverse && d->hard;
+		}
+	if (pool_run_deps(g->n, each_workers(), spec, each_job, e, codes, cause) < 0)
+		msg_error(NULL, "wait: %s", strerror(errno));
+	free(spec);
+	free(at);
+	free(deps);
+}
+
+/* Says why each service that was not started was not, and sets its code. */
+static void report_not_started(const struct order *g, const struct order_item *items,
+			       const int *stop_codes, int *codes, const size_t *cause)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		const struct order_node *node = &g->nodes[i];
+
+		if (codes[i] != POOL_SKIPPED)
+			continue;
+		codes[i] = EXIT_NOTCONFIGURED;
+		if (node->block == ORDER_CYCLE)
+			msg_error(items[i].name,
+				  "not started: it is on a dependency cycle");
+		else if (node->block == ORDER_MISSING)
+			msg_error(items[i].name,
+				  "not started: requires '%s', which is no service",
+				  node->missing.v[0]);
+		else if (node->block == ORDER_NEEDS)
+			msg_error(items[i].name,
+				  "not started: dependency %s cannot start",
+				  items[node->cause].name);
+		else if (cause[i] != POOL_NO_CAUSE) {
+			msg_error(items[i].name, "not started: dependency %s failed",
+				  items[cause[i]].name);
+			codes[i] = EXIT_FAILED;
+		} else {
+			/* restart: its stop failed and said why */
+			codes[i] = stop_codes ? stop_codes[i] : EXIT_FAILED;
+		}
+	}
+}
+
+/* start / stop / restart of several services in dependency order
+ * (DESIGN 4.12). The parent loads each service once, for the graph and for
+ * the workers. */
+static int each_ordered(struct cmdctx *c, action_fn fn, const struct strv *names)
+{
+	struct each e = {c, NULL, names, NULL, T_START};
+	struct order_set set;
+	struct order g;
+	struct errlist el = {0};
+	int *codes = xcalloc(names->n + 1, sizeof(*codes)), *stop_codes = NULL;
+	size_t *cause = xcalloc(names->n + 1, sizeof(*cause));
+	bool *skip = xcalloc(names->n + 1, sizeof(*skip));
+	int rc = EXIT_OK, sweep[2] = {-1, -1};
+	bool bad;
+
+	order_set_load(&set, &c->gc, names);
+	e.set = &set;
+	bad = order_build(&g, set.items, set.n, c->all, &el) < 0;
+	print_errors(&el);
+	errlist_free(&el);
+	for (size_t i = 0; i < g.notes.n; i++)
+		msg_verbose("%s", g.notes.v[i]);
+	if (fn == cmd_stop || fn == cmd_restart) {
+		e.fn = cmd_stop;
+		e.t = T_STOP;
+		sweep_begin(c, sweep);
+		run_ordered(&e, &g, true, NULL, codes, cause);
+		sweep_end(c, sweep, names->n);
+	}
+	if (fn == cmd_start || fn == cmd_restart) {
+		if (fn == cmd_restart) {
+			stop_codes = codes;
+			codes = xcalloc(names->n + 1, sizeof(*codes));
+		}
+		for (size_t i = 0; i < names->n; i++)
+			skip[i] = g.nodes[i].block != ORDER_OK ||
+				(stop_codes && stop_codes[i] != EXIT_OK);
+		e.fn = cmd_start;
+		e.t = T_START;
+		run_ordered(&e, &g, false, skip, codes, cause);
+		report_not_started(&g, set.items, stop_codes, codes, cause);
+	}
+	for (size_t i = 0; i < names->n && rc == EXIT_OK; i++)
+		rc = codes[i];
+	if (bad)
+		rc = EXIT_NOTCONFIGURED;
+	order_free(&g);
+	order_set_free(&set);
+	free(codes);
+	free(stop_codes);
+	free(cause);
+	free(skip);
+	return rc;
+}
+
+/* Runs fn for every name, many at a time: each service has its own lock, so
+ * starting a hundred need not take a hundred ready windows. start, stop and
+ * restart follow the dependencies; a single name (not --all) is acted on
+ * alone. The result is the first failure in name order, else 0. */
+int cmd_each(struct cmdctx *c, action_fn fn, const struct strv *names)
+{
+	struct each e = {c, fn, names, NULL, T_START};
+	int *codes, rc = EXIT_OK;
+
+	if (names->n == 1 && !c->all)
+		return fn(c, names->v[0]);
+	if (fn == cmd_start || fn == cmd_stop || fn == cmd_restart)
+		return each_ordered(c, fn, names);
+	codes = xcalloc(names->n + 1, sizeof(*codes));
+	if (pool_run(names->n, each_workers(), each_job, &e, codes, false) < 0)
+		msg_error(NULL, "wait: %s", strerror(errno));
 	for (size_t i = 0; i < names->n; i++)
 		if (codes[i] != EXIT_OK) {
 			rc = codes[i];

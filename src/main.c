@@ -135,6 +135,7 @@ int main(int argc, char **argv)
 	const char *config = NULL;
 	char **words;
 	int nwords, opt, rc;
+	bool every;
 	long n;
 
 	sanitize_process();
@@ -213,6 +214,7 @@ int main(int argc, char **argv)
 	}
 	errlist_free(&el);
 
+	every = names.n == 0;
 	if (names.n == 0) {
 		if (service_list(&c.gc, &names) < 0) {
 			msg_error(NULL, "%s: %s", c.gc.services_dir, strerror(errno));
@@ -225,7 +227,9 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (act->flags & A_PARALLEL) {
+	if (act->fn == cmd_check) {
+		rc = cmd_check_set(&c, &names, every);
+	} else if (act->flags & A_PARALLEL) {
 		rc = cmd_each(&c, act->fn, &names);
 	} else {
 		rc = EXIT_OK;

@@ -437,6 +437,7 @@ int cmd_force_reload(struct cmdctx *c, const char *name);
 int cmd_status(struct cmdctx *c, const char *name);
 int cmd_status_list(struct cmdctx *c, const struct strv *names);
 int cmd_check(struct cmdctx *c, const char *name);
+int cmd_check_set(struct cmdctx *c, const struct strv *names, bool every);
 int cmd_logs(struct cmdctx *c, const char *name);
 int cmd_initscript(struct cmdctx *c, const char *name);
 int cmd_enable(struct cmdctx *c, const char *name);
@@ -477,6 +478,87 @@ typedef int (*pool_job_fn)(size_t i, void *arg);
 
 int pool_run(size_t n, size_t max_parallel, pool_job_fn fn, void *arg, int *codes,
 	     bool collect);
+
+/* A job waits for its prerequisites; one that failed (non-zero, or skipped)
+ * keeps it from running when hard. */
+struct pool_dep {
+	size_t job;
+	bool hard;
+};
+
+struct pool_spec {
+	const struct pool_dep *deps;
+	size_t ndeps;
+	bool skip; /* not run at all: POOL_SKIPPED with cause POOL_NO_CAUSE */
+};
+
+#define POOL_SKIPPED (-1) /* the code of a job that was not run */
+#define POOL_NO_CAUSE SIZE_MAX
+
+int pool_run_deps(size_t n, size_t max_parallel, const struct pool_spec *spec,
+		  pool_job_fn fn, void *arg, int *codes, size_t *cause);
+
+/* order.c: the graph of [install] requires (hard) and should (soft) words */
+struct order_item {
+	const char *name;
+	const char *file; /* NAME.ini, for messages */
+	const char *requires, *should; /* NULL: not loaded, no edges known */
+};
+
+struct order_dep {
+	size_t to; /* the item needed first */
+	bool hard; /* requires; should is soft */
+};
+
+enum order_block {
+	ORDER_OK,
+	ORDER_CYCLE, /* on a dependency cycle */
+	ORDER_MISSING, /* requires a word that is no service */
+	ORDER_NEEDS, /* requires (cause), which cannot start */
+};
+
+struct order_node {
+	struct order_dep *deps;
+	size_t ndeps, cap;
+	size_t scc; /* strongly connected component: shared by a cycle's members */
+	enum order_block block;
+	size_t cause;
+	struct strv missing; /* the requires words that are no service */
+};
+
+struct order_cycle {
+	size_t *v; /* members in edge order: v[0] needs v[1] ... needs v[0] */
+	size_t n;
+};
+
+struct order {
+	size_t n, ncomps, ncycles;
+	struct order_node *nodes;
+	struct order_cycle *cycles;
+	struct strv notes; /* should words that are no service */
+};
+
+int order_build(struct order *g, const struct order_item *items, size_t n, bool complete,
+		struct errlist *el);
+void order_report(const struct order *g, const struct order_item *items, const bool *only,
+		  struct errlist *el);
+size_t order_topo(const struct order *g, size_t *out);
+void order_free(struct order *g);
+
+/* services loaded once for a graph and the actions it orders */
+struct order_set {
+	size_t n, cap;
+	struct strv names;
+	struct service *svcs; /* svcs[i] is valid when loaded[i] */
+	bool *loaded;
+	struct order_item *items;
+};
+
+void order_set_load(struct order_set *s, const struct globalconf *gc,
+		    const struct strv *names);
+int order_set_reach(struct order_set *s, const struct globalconf *gc,
+		    const struct strv *roots);
+void order_set_free(struct order_set *s);
 
 /* small utilities (util.c) */
 double now_mono(void);
