@@ -1833,6 +1833,155 @@ static int remove_entry(const char *path, const struct stat *st, int flag,
 	return remove(path);
 }
 
+/* ---- order: the requires / should graph --------------------------------- */
+
+/* The index of the item called name */
+static size_t item_index(const struct order_item *items, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(items[i].name, name) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
+static bool needs(const struct order *g, size_t from, size_t to, bool hard)
+{
+	for (size_t k = 0; k < g->nodes[from].ndeps; k++)
+		if (g->nodes[from].deps[k].to == to &&
+		    g->nodes[from].deps[k].hard == hard)
+			return true;
+	return false;
+}
+
+static void test_order(void)
+{
+	/* not in name order: the graph must not rely on it */
+	const struct order_item fan[] = {
+		{"web2", "web2.ini", "$local_fs db", "cache"},
+		{"db", "db.ini", "$local_fs $remote_fs $syslog", ""},
+		{"web1", "web1.ini", "db $network", "cache"},
+		{"cache", "cache.ini", "", "$time"},
+		{"proxy", "proxy.ini", "web1 web2", NULL},
+		{"unloaded", NULL, NULL, NULL},
+	};
+	const size_t nfan = sizeof(fan) / sizeof(fan[0]);
+	const struct order_item bad[] = {
+		{"a", "a.ini", "b", ""},          {"b", "b.ini", "", "c"},
+		{"c", "c.ini", "a", ""},          {"d", "d.ini", "a typo", ""},
+		{"e", "e.ini", "d", "f"},         {"f", "f.ini", "", "nothere"},
+		{"self", "self.ini", "self", ""}, {"g", "g.ini", "", "a"},
+		{"h", "h.ini", "e", ""},
+	};
+	const size_t nbad = sizeof(bad) / sizeof(bad[0]);
+	struct errlist el = {0};
+	struct order g;
+	size_t topo[8], pos[8], placed;
+	bool only[9] = {0};
+
+	/* fan-out: db and cache first, web1 and web2 on both, proxy last */
+	CHECK_INT(order_build(&g, fan, nfan, true, &el), 0,
+		  "order: facilities ignored, every word a service: no error");
+	diag_errors(&el);
+	CHECK(needs(&g, 0, 1, true) && needs(&g, 0, 3, false) && needs(&g, 2, 1, true) &&
+		      needs(&g, 4, 0, true) && needs(&g, 4, 2, true),
+	      "order: requires give hard edges, should soft ones");
+	CHECK_INT(g.nodes[1].ndeps + g.nodes[3].ndeps + g.nodes[5].ndeps, 0,
+		  "order: $facility words and unloaded services give no edges");
+	placed = order_topo(&g, topo);
+	CHECK_INT(placed, nfan, "order: a topological order places every service");
+	for (size_t i = 0; i < placed; i++)
+		pos[topo[i]] = i;
+	CHECK(pos[1] < pos[0] && pos[1] < pos[2] && pos[3] < pos[0] && pos[3] < pos[2] &&
+		      pos[0] < pos[4] && pos[2] < pos[4],
+	      "order: fan-out: db and cache before web1 and web2, they before proxy");
+	CHECK(g.nodes[0].block == ORDER_OK && g.nodes[4].block == ORDER_OK &&
+		      g.ncycles == 0,
+	      "order: nothing blocked in a sound graph");
+	order_free(&g);
+	errlist_free(&el);
+
+	/* a word outside an incomplete set is ignored */
+	CHECK_INT(order_build(&g, fan + 2, 3, false, &el), 0,
+		  "order: a word outside the named services is no error");
+	CHECK_INT(g.nodes[0].ndeps, 1, "order: ... and gives no edge (web1: cache only)");
+	order_free(&g);
+	errlist_free(&el);
+
+	/* cycles and a missing requirement */
+	CHECK_INT(order_build(&g, bad, nbad, true, &el), -1, "order: errors found");
+	diag_errors(&el);
+	CHECK(errors_have(&el, "dependency cycle: a -> b -> c -> a", NULL),
+	      "order: the cycle is named, every member in edge order");
+	CHECK(errors_have(&el, "dependency cycle: self -> self", NULL),
+	      "order: a service that requires itself is a cycle");
+	CHECK(errors_have(&el, "d: requires 'typo', which is no service (d.ini)", NULL),
+	      "order: a missing requirement is named with its file");
+	CHECK(!errors_have(&el, "nothere", NULL), "order: a missing should is no error");
+	CHECK_INT(el.msgs.n, 3, "order: three errors, each once");
+	CHECK_INT(g.notes.n, 1, "order: the missing should is a note");
+	CHECK(g.nodes[0].block == ORDER_CYCLE && g.nodes[1].block == ORDER_CYCLE &&
+		      g.nodes[2].block == ORDER_CYCLE && g.nodes[6].block == ORDER_CYCLE,
+	      "order: the members of the cycles are blocked");
+	CHECK(g.nodes[3].block == ORDER_MISSING, "order: so is what requires no service");
+	CHECK(g.nodes[4].block == ORDER_NEEDS && g.nodes[4].cause == 3 &&
+		      g.nodes[8].block == ORDER_NEEDS && g.nodes[8].cause == 4,
+	      "order: and, transitively, what requires them");
+	CHECK(g.nodes[5].block == ORDER_OK && g.nodes[7].block == ORDER_OK,
+	      "order: what only should-depends on them is not blocked");
+	CHECK(order_topo(&g, topo) < nbad, "order: no topological order with a cycle");
+	errlist_free(&el);
+	only[item_index(bad, nbad, "e")] = true;
+	order_report(&g, bad, only, &el);
+	CHECK_INT(el.msgs.n, 0, "order: e is on no cycle and misses nothing itself");
+	only[item_index(bad, nbad, "b")] = true;
+	order_report(&g, bad, only, &el);
+	CHECK(el.msgs.n == 1 && errors_have(&el, "a -> b -> c -> a", NULL),
+	      "order: b's report is the cycle it is on");
+	diag_errors(&el);
+	order_free(&g);
+	errlist_free(&el);
+}
+
+/* Each job writes its index to a pipe: the order jobs ran in */
+static int pool_test_job(size_t i, void *arg)
+{
+	const int *fd = arg;
+	char c = (char)('a' + i);
+
+	(void)write_full(*fd, &c, 1);
+	return i == 1 ? 3 : 0;
+}
+
+static void test_pool_deps(void)
+{
+	/* 0 needs 2 and should 1; 1 fails; 3 requires 1; 4 requires 3; 5 is skipped */
+	const struct pool_dep d0[] = {{2, true}, {1, false}}, d3[] = {{1, true}},
+			      d4[] = {{3, true}};
+	const struct pool_spec spec[] = {
+		{d0, 2, false}, {NULL, 0, false}, {NULL, 0, false},
+		{d3, 1, false}, {d4, 1, false},   {NULL, 0, true},
+	};
+	int fds[2], codes[6];
+	size_t cause[6];
+	char ran[8] = {0};
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		bail_out("pipe", "");
+	CHECK_INT(pool_run_deps(6, 1, spec, pool_test_job, &fds[1], codes, cause), 0,
+		  "pool: jobs with prerequisites ran");
+	close(fds[1]);
+	(void)read_full(fds[0], ran, sizeof(ran) - 1);
+	close(fds[0]);
+	CHECK_STR(ran, "bca", "pool: one worker runs each job after its prerequisites");
+	CHECK(codes[0] == 0 && codes[1] == 3 && codes[2] == 0,
+	      "pool: the codes of the jobs that ran; a failed should does not block");
+	CHECK(codes[3] == POOL_SKIPPED && cause[3] == 1 && codes[4] == POOL_SKIPPED &&
+		      cause[4] == 3,
+	      "pool: a failed requirement skips its dependents, transitively");
+	CHECK(codes[5] == POOL_SKIPPED && cause[5] == POOL_NO_CAUSE,
+	      "pool: a job marked skip is not run");
+}
+
 static void test_logsink(void);
 
 static void run_all(void)
@@ -1843,6 +1992,8 @@ static void run_all(void)
 	test_state_monitor();
 	test_parse();
 	test_service_name();
+	test_order();
+	test_pool_deps();
 
 	umask(022);
 	if (!mkdtemp(tmpdir))
@@ -1873,7 +2024,7 @@ static void run_all(void)
 /* How many checks run_all() makes, declared before any runs: a run that ends
  * early (an exit(0) part-way, a check skipped by a bad branch) is then a
  * failure, not a shorter pass. Change it with the checks. */
-#define UNIT_PLAN 413
+#define UNIT_PLAN 440
 
 static bool starts_with(const char *s, const char *prefix)
 {
