@@ -313,18 +313,19 @@ void order_report(const struct order *g, const struct order_item *items, const b
 		char *text;
 
 		for (size_t k = 0; k < cy->n; k++) {
-			relevant = relevant || only[cy->v[k]];
+			if (only && only[cy->v[k]])
+				relevant = true;
 			len += strlen(items[cy->v[k]].name) + 4;
 		}
 		if (!relevant)
 			continue;
 		len += strlen(items[cy->v[0]].name) + 1;
 		text = xcalloc(len, 1);
-		for (size_t k = 0; k < cy->n; k++) {
-			strcat(text, items[cy->v[k]].name);
-			strcat(text, " -> ");
-		}
-		strcat(text, items[cy->v[0]].name);
+		for (size_t k = 0, at = 0; k < cy->n; k++)
+			at += (size_t)snprintf(text + at, len - at, "%s -> ",
+					       items[cy->v[k]].name);
+		snprintf(text + strlen(text), len - strlen(text), "%s",
+			 items[cy->v[0]].name);
 		errlist_add(el, "dependency cycle: %s", text);
 		free(text);
 	}
