@@ -448,8 +448,10 @@ int order_set_reach(struct order_set *s, const struct globalconf *gc,
 		return -1;
 	taken = xcalloc(all.n + 1, sizeof(*taken));
 	for (size_t i = 0; i < roots->n; i++) {
-		char **hit =
-			bsearch(&roots->v[i], all.v, all.n, sizeof(char *), str_order);
+		/* bsearch wants a base even for no names */
+		char **hit = !all.n
+			? NULL
+			: bsearch(&roots->v[i], all.v, all.n, sizeof(char *), str_order);
 
 		if (hit)
 			taken[hit - all.v] = true;
@@ -475,9 +477,10 @@ int order_set_reach(struct order_set *s, const struct globalconf *gc,
 					break;
 				word = xasprintf("%.*s", (int)len, p);
 				p += len;
-				hit = word[0] == '$' ? NULL
-						     : bsearch(&word, all.v, all.n,
-							       sizeof(char *), str_order);
+				hit = word[0] == '$' || !all.n
+					? NULL
+					: bsearch(&word, all.v, all.n, sizeof(char *),
+						  str_order);
 				if (hit && !taken[hit - all.v]) {
 					taken[hit - all.v] = true;
 					set_add(s, gc, word);
