@@ -57,7 +57,8 @@ static int parse_decimal(const char *s, size_t len, unsigned long long max,
 }
 
 /* One sd_notify datagram: newline-separated KEY=VALUE assignments; unknown
- * keys and malformed values are ignored, a later assignment wins. Pure: no
+ * keys and malformed values are ignored, a later assignment wins, a NUL
+ * anywhere voids the whole datagram. Pure: no
  * I/O, no allocation. 0, or -1 with EINVAL when buf holds nothing usable. */
 int notify_parse(const char *buf, size_t len, struct notify_msg *out)
 {
@@ -65,7 +66,8 @@ int notify_parse(const char *buf, size_t len, struct notify_msg *out)
 	bool any = false;
 
 	memset(out, 0, sizeof(*out));
-	if (!buf) {
+	/* as systemd does: a NUL inside is a malformed message, all of it */
+	if (!buf || memchr(buf, '\0', len)) {
 		errno = EINVAL;
 		return -1;
 	}
