@@ -349,7 +349,7 @@ static int ready_fd_window(pid_t pid, const struct service *svc, int readfd,
 		struct pollfd pfd[3] = {{pidfd, POLLIN, 0},
 					{confirmed ? -1 : confirmfd, POLLIN, 0},
 					{ready ? -1 : readfd, POLLIN, 0}};
-		int timeout = left > 60 ? 60000 : (int)(left * 1000) + 1;
+		int timeout = ready ? -1 : left > 60 ? 60000 : (int)(left * 1000) + 1;
 
 		if (child_died(pid)) {
 			*status = end_group(pid);
@@ -360,14 +360,15 @@ static int ready_fd_window(pid_t pid, const struct service *svc, int readfd,
 			kind = REPORT_READY;
 			break;
 		}
-		if (left <= 0) {
+		/* ready in time: only svcctl's confirmation is awaited */
+		if (left <= 0 && !ready) {
 			snprintf(why, whylen, "not ready within %gs", svc->start_timeout);
 			*status = end_group(pid);
 			kind = REPORT_FAILED;
 			break;
 		}
 		/* kernels before 5.3: no pidfd; a short nap is the best left */
-		if (pidfd < 0 && timeout > 5)
+		if (pidfd < 0 && (timeout < 0 || timeout > 5))
 			timeout = 5;
 		if (poll(pfd, 3, timeout) <= 0)
 			continue;
