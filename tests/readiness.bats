@@ -15,25 +15,32 @@ teardown() {
 }
 
 # notify_service NAME [NOTIFIER-OPTION...] -- [LINE...]: a type = notify
-# service whose program is progs/notifier with the options, then a marked,
+# service whose program is progs/notifier with the options (through a script
+# that execs it: an INI line has a length limit), then a marked,
 # long-running exitafter
 notify_service() {
-	local name=$1 opts=()
+	local name=$1 opts=""
 	shift
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		opts+=("$1")
+		opts+=" $(printf '%q' "$1")"
 		shift
 	done
 	[ $# -eq 0 ] || shift
-	make_service "$name" \
-		"exec = $PROGS/notifier ${opts[*]} -- $PROGS/exitafter 0 1000 $MARK" \
-		"type = notify" "$@"
+	write_script "prog-$name" <<-EOF
+		exec $PROGS/notifier$opts -- $PROGS/exitafter 0 1000 $MARK
+	EOF
+	make_service "$name" "exec = $SB/prog-$name" "type = notify" "$@"
 }
 
-# nothing_left NAME: no program, no monitor, no pidfile, no state
+# all_gone NAME: no program, no monitor, no pidfile (a stop, or fatal: the
+# monitor's state file stays, saying so)
+all_gone() {
+	no_marked_left && monitor_count_is "$1" 0 && refute_file "$SB/run/$1.pid"
+}
+
+# nothing_left NAME: a failed start: all gone, and no state file either
 nothing_left() {
-	no_marked_left && monitor_count_is "$1" 0 && refute_file "$SB/run/$1.pid" &&
-		refute_file "$SB/run/$1.state"
+	all_gone "$1" && refute_file "$SB/run/$1.state"
 }
 
 # start_bg NAME: "svcctl start NAME" in the background; its exit code goes
@@ -63,7 +70,7 @@ start_done() {
 	[ "$(stat -c %a "$SB/run/$S.notify")" = 600 ]
 	run sv "$S" stop
 	[ "$status" -eq 0 ]
-	wait_for 10 nothing_left "$S"
+	wait_for 10 all_gone "$S"
 	refute_file "$SB/run/$S.notify"
 }
 
@@ -97,6 +104,7 @@ start_done() {
 	notify_service "$S" --status "warming up" --after "serving 3 clients" -- \
 		"start_timeout = 20"
 	run sv "$S" start
+	show
 	[ "$status" -eq 0 ]
 	wait_for 10 grep -qx 'status_text=serving 3 clients' "$SB/run/$S.state"
 	jstatus "$S"
@@ -136,7 +144,7 @@ start_done() {
 	[ "$(state_value "$S" pid)" = "$pid" ]
 	run sv "$S" stop
 	[ "$status" -eq 0 ]
-	wait_for 10 nothing_left "$S"
+	wait_for 10 all_gone "$S"
 }
 
 @test "notify: MAINPID= of a foreign process is refused" {
@@ -151,7 +159,7 @@ start_done() {
 	[ "$(state_value "$S" notify_ignored)" -ge 1 ]
 	run sv "$S" stop
 	[ "$status" -eq 0 ]
-	wait_for 10 nothing_left "$S"
+	wait_for 10 all_gone "$S"
 	is_alive "$FOREIGN"
 }
 
@@ -200,7 +208,7 @@ start_done() {
 	[ "$(jget supervised)" = false ]
 	run sv "$S" stop
 	[ "$status" -eq 0 ]
-	wait_for 10 nothing_left "$S"
+	wait_for 10 all_gone "$S"
 }
 
 @test "ready_fd: any descriptor above 3 works, and 3 stays closed" {
@@ -285,6 +293,7 @@ start_done() {
 	notify_service "$S" --flag "$SB/flag" 4 --status "run done" -- \
 		"start_timeout = 30" "restart = always" "restart_delay = 0.1"
 	run sv "$S" start
+	show
 	[ "$status" -eq 0 ]
 	first=$(pid_of "$S")
 	kill -KILL "$first"
@@ -305,7 +314,7 @@ start_done() {
 	# the respawn stays silent: killed after 1 s, then fatal (2 quick runs)
 	wait_for 20 state_is "$S" fatal
 	[[ "$(jget reason)" == *"not ready within 1s"* ]]
-	wait_for 10 nothing_left "$S"
+	wait_for 10 all_gone "$S"
 }
 
 @test "notify: stop while a respawn is starting stops it" {
@@ -317,7 +326,7 @@ start_done() {
 	wait_for 15 state_is "$S" starting
 	run sv "$S" stop
 	[ "$status" -eq 0 ]
-	wait_for 10 nothing_left "$S"
+	wait_for 10 all_gone "$S"
 }
 
 @test "check: ready_fd 0..2, and ready_fd with type = forking or notify, are errors" {
