@@ -118,7 +118,22 @@ static int record_start(enum spawn_phase phase, pid_t pid, pid_t sid, void *arg)
 		}
 		return 0;
 	}
+	if (phase == SPAWN_READY) {
+		/* ready_fd said so: status now says running */
+		if (state_read(s->svc->state_path, &st) < 0 || st.pid != pid) {
+			s->failed_file = s->svc->state_path;
+			return -1;
+		}
+		st.run = RUN_RUNNING;
+		if (state_write(s->svc->state_path, &st) < 0) {
+			s->failed_file = s->svc->state_path;
+			return -1;
+		}
+		return 0;
+	}
 	st.pid = pid;
+	/* ready_fd: a concurrent status says starting until the newline */
+	st.run = s->svc->ready_fd > 0 ? RUN_STARTING : RUN_RUNNING;
 	st.pgid = pid;
 	st.sid = sid;
 	if (proc_starttime(pid, &st.starttime) < 0) {

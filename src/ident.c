@@ -175,8 +175,10 @@ int identify(const struct service *svc, struct identity *id)
 	ps = id->have_pi ? proc_state_of(&id->pi) : PROC_GONE;
 	if (have_state) {
 		identify_by_state(id, ps);
-		if (id->ident == IDENT_RUNNING && id->supervised &&
-		    id->st.run == RUN_STARTING)
+		/* a start without a monitor waiting on ready_fd writes
+		 * starting too, and running once the program is ready */
+		if (id->ident == IDENT_RUNNING && id->st.run == RUN_STARTING &&
+		    (id->supervised || id->st.monitor_pid == 0))
 			id->ident = IDENT_STARTING;
 		/* the program is gone and the pidfile too: a stopped service
 		 * with a state file left over, nothing that runs */

@@ -517,8 +517,10 @@ static int set_service_key(struct service *svc, const struct entry *e, const cha
 			svc->type = TYPE_SIMPLE;
 		else if (strcmp(v, "forking") == 0)
 			svc->type = TYPE_FORKING;
+		else if (strcmp(v, "notify") == 0)
+			svc->type = TYPE_NOTIFY;
 		else
-			return BAD("type must be simple or forking, not '%s'", v);
+			return BAD("type must be simple, forking or notify, not '%s'", v);
 	} else if (strcmp(k, "pidfile") == 0) {
 		if (!*v)
 			return 0;
@@ -589,6 +591,18 @@ static int set_service_key(struct service *svc, const struct entry *e, const cha
 		return set_seconds(&svc->ready_seconds, e, file, el);
 	} else if (strcmp(k, "start_timeout") == 0) {
 		return set_seconds(&svc->start_timeout, e, file, el);
+	} else if (strcmp(k, "ready_fd") == 0) {
+		long n;
+
+		if (!*v) {
+			svc->ready_fd = 0;
+			return 0;
+		}
+		if (parse_int(v, 0, READY_FD_MAX, &n) < 0 || n < READY_FD_MIN)
+			return BAD("ready_fd must be a descriptor %d..%d (0-2 are the "
+				   "program's stdin, stdout and stderr), not '%s'",
+				   READY_FD_MIN, READY_FD_MAX, v);
+		svc->ready_fd = (int)n;
 	} else if (strcmp(k, "stop_timeout") == 0) {
 		return set_seconds(&svc->stop_timeout, e, file, el);
 	} else if (strcmp(k, "stop_signal") == 0) {
@@ -734,7 +748,7 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 	const char *why = NULL;
 	size_t before = el->msgs.n, text_len;
 	char *file, *text;
-	int rc, type_line = 0;
+	int rc, type_line = 0, ready_fd_line = 0;
 
 	memset(svc, 0, sizeof(*svc));
 	set_defaults(svc, gc, name);
@@ -798,6 +812,8 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 				continue;
 			if (e->section == SEC_SERVICE && strcmp(e->key, "type") == 0)
 				type_line = e->line;
+			if (e->section == SEC_SERVICE && strcmp(e->key, "ready_fd") == 0)
+				ready_fd_line = e->line;
 			if (e->section == SEC_SERVICE)
 				set_service_key(svc, e, file, el);
 			else if (e->section == SEC_INSTALL)
@@ -818,6 +834,14 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 			    "%s:%d: type = forking needs pidfile = (the file the "
 			    "program writes)",
 			    file, type_line);
+	if (svc->ready_fd && svc->type != TYPE_SIMPLE)
+		errlist_add(el,
+			    "%s:%d: ready_fd is for type = simple; type = %s signals "
+			    "readiness %s",
+			    file, ready_fd_line,
+			    svc->type == TYPE_FORKING ? "forking" : "notify",
+			    svc->type == TYPE_FORKING ? "by writing its pidfile"
+						      : "with READY=1 on NOTIFY_SOCKET");
 	if (!svc->description || !*svc->description) { /* chkconfig needs one */
 		free(svc->description);
 		svc->description = xstrdup(name);
@@ -831,12 +855,21 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 	return el->msgs.n == before ? 0 : -1;
 }
 
-/* Does the service need a monitor (DESIGN 4.8): a restart policy, or output
- * the monitor must own (syslog, or a log it rotates)? */
+/* Does the service need a monitor (DESIGN 4.8): a restart policy, type =
+ * notify, or output the monitor must own (syslog, or a log it rotates)? */
 bool service_supervised(const struct service *svc)
 {
-	return svc->restart != RESTART_NO || service_output_owned(svc, &svc->out) ||
+	/* a notify program speaks for its whole life: the monitor listens */
+	return svc->type == TYPE_NOTIFY || svc->restart != RESTART_NO ||
+		service_output_owned(svc, &svc->out) ||
 		service_output_owned(svc, &svc->err);
+}
+
+/* Does a start wait for the program to say it is ready (notify, ready_fd)
+ * rather than for it to stay up ready_seconds? */
+bool service_waits_ready(const struct service *svc)
+{
+	return svc->type == TYPE_NOTIFY || svc->ready_fd > 0;
 }
 
 /* Does this stream go through the monitor's pipe? */

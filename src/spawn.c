@@ -146,9 +146,27 @@ static void reset_reserved_signals(void)
 #endif
 }
 
+/* Closes every descriptor from 3 up but keep (and keep2, when > 0) */
+static void close_from_3_except(int keep, int keep2)
+{
+	int lo = keep < keep2 || keep2 <= 0 ? keep : keep2;
+	int hi = lo == keep ? keep2 : keep;
+
+	if (lo > 3)
+		(void)syscall(SYS_close_range, 3U, (unsigned)lo - 1, 0U);
+	if (hi > lo + 1)
+		(void)syscall(SYS_close_range, (unsigned)lo + 1, (unsigned)hi - 1, 0U);
+	if (syscall(SYS_close_range, (unsigned)(hi > lo ? hi : lo) + 1, ~0U, 0U) < 0)
+		for (int fd = 3; fd < 1024; fd++)
+			if (fd != keep && fd != keep2)
+				(void)close(fd);
+}
+
 /* Runs in the program's process, between fork and exec: only
- * async-signal-safe calls, no allocation, leave with _exit(). */
-static void child_setup(const struct spawn_plan *plan, int errfd, int gofd)
+ * async-signal-safe calls, no allocation, leave with _exit(). ready_wfd:
+ * the write end of the ready_fd pipe (-1: none), given to the program at
+ * descriptor ready_fd. */
+static void child_setup(const struct spawn_plan *plan, int errfd, int gofd, int ready_wfd)
 {
 	const struct service *svc = plan->svc;
 	struct sigaction sa;
@@ -190,15 +208,31 @@ static void child_setup(const struct spawn_plan *plan, int errfd, int gofd)
 	if (dup2(plan->out_fd, STDOUT_FILENO) < 0 ||
 	    dup2(plan->err_fd, STDERR_FILENO) < 0)
 		child_fail(errfd, STEP_STDOUT);
-	/* keep only 0-2 and the error pipe (close-on-exec) at 3 */
-	if (errfd != 3) {
-		if (dup3(errfd, 3, O_CLOEXEC) < 0)
+	if (ready_wfd >= 0 && svc->ready_fd > STDERR_FILENO) {
+		/* keep 0-2, the error pipe (close-on-exec) at 3, or at 4 when
+		 * the program wants ready_fd 3, and ready_fd (inherited). Both
+		 * are copied above 4 first: either may sit where the other
+		 * goes. A copy may land on ready_fd itself, hence F_SETFD. */
+		int want = svc->ready_fd == 3 ? 4 : 3;
+		int e = fcntl(errfd, F_DUPFD_CLOEXEC, 5),
+		    r = fcntl(ready_wfd, F_DUPFD, 5);
+
+		if (e < 0 || r < 0 || dup3(e, want, O_CLOEXEC) < 0)
 			child_fail(errfd, STEP_STDOUT);
-		errfd = 3;
+		errfd = want;
+		if ((r != svc->ready_fd && dup2(r, svc->ready_fd) < 0) ||
+		    fcntl(svc->ready_fd, F_SETFD, 0) < 0)
+			child_fail(errfd, STEP_STDOUT);
+		close_from_3_except(errfd, svc->ready_fd);
+	} else {
+		/* keep only 0-2 and the error pipe (close-on-exec) at 3 */
+		if (errfd != 3) {
+			if (dup3(errfd, 3, O_CLOEXEC) < 0)
+				child_fail(errfd, STEP_STDOUT);
+			errfd = 3;
+		}
+		close_from_3_except(3, 0);
 	}
-	if (syscall(SYS_close_range, 4U, ~0U, 0U) < 0)
-		for (fd = 4; fd < 1024; fd++)
-			(void)close(fd);
 
 	if (svc->nofile_set) {
 		struct rlimit rl = {
@@ -290,6 +324,92 @@ static int ready_window(pid_t pid, double seconds, int confirmfd, int *status)
 				break;
 			}
 			confirmed = true;
+		}
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	return kind;
+}
+
+#define READY_EOF_GRACE_MS 100 /* an EOF on ready_fd may be the program's exit */
+
+/* The ready window of ready_fd = N: until the program wrote a newline on N
+ * and svcctl confirmed the start, the program dies (REPORT_DIED), or it
+ * failed (REPORT_FAILED with why): start_timeout passed, it closed N
+ * without a newline, or svcctl went away. */
+static int ready_fd_window(pid_t pid, const struct service *svc, int readfd,
+			   int confirmfd, int *status, char *why, size_t whylen)
+{
+	int pidfd = proc_pidfd_open(pid), kind;
+	double deadline = now_mono() + svc->start_timeout;
+	bool confirmed = false, ready = false;
+
+	for (;;) {
+		double left = deadline - now_mono();
+		struct pollfd pfd[3] = {{pidfd, POLLIN, 0},
+					{confirmed ? -1 : confirmfd, POLLIN, 0},
+					{ready ? -1 : readfd, POLLIN, 0}};
+		int timeout = ready ? -1 : left > 60 ? 60000 : (int)(left * 1000) + 1;
+
+		if (child_died(pid)) {
+			*status = end_group(pid);
+			kind = REPORT_DIED;
+			break;
+		}
+		if (confirmed && ready) {
+			kind = REPORT_READY;
+			break;
+		}
+		/* ready in time: only svcctl's confirmation is awaited */
+		if (left <= 0 && !ready) {
+			snprintf(why, whylen, "not ready within %gs", svc->start_timeout);
+			*status = end_group(pid);
+			kind = REPORT_FAILED;
+			break;
+		}
+		/* kernels before 5.3: no pidfd; a short nap is the best left */
+		if (pidfd < 0 && (timeout < 0 || timeout > 5))
+			timeout = 5;
+		if (poll(pfd, 3, timeout) <= 0)
+			continue;
+		if (pfd[1].revents) {
+			char c;
+			ssize_t n = read(confirmfd, &c, 1);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n != 1) {
+				/* svcctl is gone or gave up: nothing may stay */
+				*status = end_group(pid);
+				kind = REPORT_FAILED;
+				break;
+			}
+			confirmed = true;
+		}
+		if (pfd[2].revents) {
+			char buf[256];
+			ssize_t n = read(readfd, buf, sizeof(buf));
+
+			if (n < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (n > 0) {
+				ready = memchr(buf, '\n', (size_t)n) != NULL;
+				continue;
+			}
+			/* closed without a newline: a program on its way out
+			 * closes it too, and its death is the better reason */
+			if (pidfd >= 0) {
+				struct pollfd dead = {pidfd, POLLIN, 0};
+				(void)poll(&dead, 1, READY_EOF_GRACE_MS);
+			}
+			if (child_died(pid))
+				continue;
+			snprintf(why, whylen,
+				 "closed ready_fd %d without signalling readiness",
+				 svc->ready_fd);
+			*status = end_group(pid);
+			kind = REPORT_FAILED;
+			break;
 		}
 	}
 	if (pidfd >= 0)
@@ -443,7 +563,7 @@ static void middle_process(const struct spawn_plan *plan, int reportfd, int conf
 {
 	struct report r = {0};
 	struct child_error ce;
-	int errpipe[2], gopipe[2], status = 0;
+	int errpipe[2], gopipe[2], readypipe[2] = {-1, -1}, status = 0;
 	double started;
 	pid_t pid;
 	ssize_t n;
@@ -460,7 +580,8 @@ static void middle_process(const struct spawn_plan *plan, int reportfd, int conf
 		_exit(0);
 	}
 	if (setsid() < 0 || pipe2(errpipe, O_CLOEXEC) < 0 ||
-	    pipe2(gopipe, O_CLOEXEC) < 0) {
+	    pipe2(gopipe, O_CLOEXEC) < 0 ||
+	    (plan->svc->ready_fd > 0 && pipe2(readypipe, O_CLOEXEC) < 0)) {
 		r.kind = REPORT_FAILED;
 		r.step = STEP_FORK;
 		r.err = errno;
@@ -480,10 +601,15 @@ static void middle_process(const struct spawn_plan *plan, int reportfd, int conf
 		close(gopipe[1]);
 		close(reportfd);
 		close(confirmfd);
-		child_setup(plan, errpipe[1], gopipe[0]);
+		if (readypipe[0] >= 0)
+			close(readypipe[0]);
+		child_setup(plan, errpipe[1], gopipe[0], readypipe[1]);
 	}
 	close(errpipe[1]);
 	close(gopipe[0]);
+	/* only the program may hold the write end: its EOF means something */
+	if (readypipe[1] >= 0)
+		close(readypipe[1]);
 	/* both sides set the group, so it exists before svcctl records it */
 	(void)setpgid(pid, pid);
 	r.kind = REPORT_FORKED;
@@ -515,7 +641,14 @@ static void middle_process(const struct spawn_plan *plan, int reportfd, int conf
 	r.kind = REPORT_STARTED;
 	r.pid = pid;
 	report_send(reportfd, &r);
-	r.kind = ready_window(pid, plan->svc->ready_seconds, confirmfd, &status);
+	if (readypipe[0] >= 0) {
+		r.kind = ready_fd_window(pid, plan->svc, readypipe[0], confirmfd, &status,
+					 r.why, sizeof(r.why));
+		if (r.kind == REPORT_FAILED)
+			r.step = r.why[0] ? STEP_DAEMON : STEP_NONE;
+	} else {
+		r.kind = ready_window(pid, plan->svc->ready_seconds, confirmfd, &status);
+	}
 	r.status = status;
 	r.elapsed = now_mono() - started;
 	report_send(reportfd, &r);
@@ -611,6 +744,13 @@ int spawn_service(const struct spawn_plan *plan, struct spawn_result *res,
 		if (r.kind == REPORT_DIED) {
 			res->died = true;
 			res->exit_status = r.status;
+		} else if (plan->svc->ready_fd > 0 && record &&
+			   record(SPAWN_READY, res->pid, 0, arg) < 0) {
+			/* the state cannot say running: the program is not left */
+			res->err = errno;
+			snprintf(res->step, sizeof(res->step), "write pidfile");
+			if (kill(-res->pid, SIGKILL) < 0)
+				(void)kill(res->pid, SIGKILL);
 		} else {
 			ready = true;
 		}
@@ -636,8 +776,9 @@ int spawn_service(const struct spawn_plan *plan, struct spawn_result *res,
 
 /* For a monitor's runs: forks the program as a start does (its own group,
  * waiting on the go pipe before it runs anything, so the caller records it
- * first). Returns its PID, with the parent's ends of both pipes. */
-pid_t spawn_program(const struct spawn_plan *plan, int *gofd, int *errfd)
+ * first; ready_wfd, when >= 0, becomes its ready_fd). Returns its PID, with
+ * the parent's ends of both pipes. */
+pid_t spawn_program(const struct spawn_plan *plan, int ready_wfd, int *gofd, int *errfd)
 {
 	int errpipe[2], gopipe[2];
 	pid_t pid;
@@ -655,7 +796,7 @@ pid_t spawn_program(const struct spawn_plan *plan, int *gofd, int *errfd)
 	if (pid == 0) {
 		close(errpipe[0]);
 		close(gopipe[1]);
-		child_setup(plan, errpipe[1], gopipe[0]);
+		child_setup(plan, errpipe[1], gopipe[0], ready_wfd);
 	}
 	close(errpipe[1]);
 	close(gopipe[0]);

@@ -24,6 +24,20 @@ const char *run_state_word(enum run_state run)
 									: "unknown";
 }
 
+static const char *const notify_words[] = {
+	[NOTIFY_NONE] = "",
+	[NOTIFY_READY] = "ready",
+	[NOTIFY_RELOADING] = "reloading",
+	[NOTIFY_STOPPING] = "stopping",
+};
+
+const char *notify_state_word(enum notify_state ns)
+{
+	return (unsigned)ns < sizeof(notify_words) / sizeof(notify_words[0])
+		? notify_words[ns]
+		: "";
+}
+
 /* Does this state name a program that should be running? */
 static bool run_has_program(enum run_state run)
 {
@@ -102,6 +116,11 @@ int state_format(const struct state *st, char *buf, size_t len)
 		put_text(&p, &left, "reason", st->reason);
 	if (st->status_text[0])
 		put_text(&p, &left, "status_text", st->status_text);
+	if (st->notify_state != NOTIFY_NONE)
+		put_fmt(&p, &left, "notify_state=%s\n",
+			notify_state_word(st->notify_state));
+	if (st->notify_ignored)
+		put_fmt(&p, &left, "notify_ignored=%lu\n", st->notify_ignored);
 	for (size_t i = 0; i < st->nexits && i < STATE_EXITS_MAX; i++)
 		put_fmt(&p, &left, "exit=%lld %d %lld\n", st->exits[i].when,
 			st->exits[i].status, st->exits[i].run_ms);
@@ -217,6 +236,13 @@ int state_parse(const char *text, struct state *st)
 			copy_field(st->reason, sizeof(st->reason), v);
 		} else if (strcmp(line, "status_text") == 0) {
 			copy_field(st->status_text, sizeof(st->status_text), v);
+		} else if (strcmp(line, "notify_state") == 0) {
+			/* an unknown word from a newer svcctl: nothing said */
+			for (int i = NOTIFY_READY; i <= NOTIFY_STOPPING; i++)
+				if (strcmp(v, notify_words[i]) == 0)
+					st->notify_state = (enum notify_state)i;
+		} else if (strcmp(line, "notify_ignored") == 0) {
+			st->notify_ignored = strtoul(v, NULL, 10);
 		} else if (strcmp(line, "exit") == 0) {
 			if (st->nexits < STATE_EXITS_MAX)
 				bad = parse_exit(v, &st->exits[st->nexits++]) < 0;

@@ -223,6 +223,8 @@ void status_print_json(FILE *f, const struct status_view *v)
 			  id->ident == IDENT_BACKOFF && state && st->next_attempt > 0);
 	json_text_or_null(f, "reason", state ? st->reason : NULL);
 	json_text_or_null(f, "status_text", state ? st->status_text : NULL);
+	json_text_or_null(f, "notify_state",
+			  state ? notify_state_word(st->notify_state) : NULL);
 	fputs(",\"log\":", f);
 	json_string(f, v->log ? v->log : "");
 	fputs("}\n", f);
@@ -362,6 +364,11 @@ static void block_history(FILE *f, const struct status_view *v)
 		fprintf(f, "   Status: %s\n", text);
 		free(text);
 	}
+	if (st->notify_state != NOTIFY_NONE)
+		fprintf(f, "   Notify: %s\n", notify_state_word(st->notify_state));
+	if (st->notify_ignored)
+		fprintf(f, "   Notify: %lu message%s from other processes ignored\n",
+			st->notify_ignored, st->notify_ignored == 1 ? "" : "s");
 }
 
 /* The detailed block; the log's last lines follow it when f has a

@@ -17,11 +17,15 @@
  * it. The state lives in struct monitor; mode says what it is doing:
  *
  *   FIRST     the start's ready window: a death ends the start (exit 1 for
- *             svcctl), no respawn; svcctl's confirmation makes it RUNNING
+ *             svcctl), no respawn; svcctl's confirmation makes it RUNNING.
+ *             notify and ready_fd: the window ends at the program's word
+ *             (READY=1, a newline), or start_timeout fails the start
+ *   STARTING  notify, ready_fd: a respawned program has not said it is
+ *             ready; its word -> RUNNING; start_timeout -> a failed run
  *   RUNNING   the program runs; its exit -> record, then by policy:
  *             no restart -> exit; restart_max quick runs -> fatal, exit;
  *             else BACKOFF (or a respawn at once with a delay of 0)
- *   BACKOFF   waiting for the next attempt -> respawn -> RUNNING
+ *   BACKOFF   waiting for the next attempt -> respawn -> RUNNING (STARTING)
  *   STOPPING  TERM/INT arrived: the stop schedule runs on the program; its
  *             exit -> record "stopped", exit. Nothing respawns from here.
  *
@@ -47,6 +51,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -66,6 +71,8 @@
 #define READ_CHUNK 16384 /* one read of the program's output */
 #define READS_PER_WAKE 8 /* then the loop looks at signals and the program again */
 #define PIPE_SIZE (1 << 20) /* room for a burst while the monitor writes */
+#define NOTIFY_PER_WAKE 64 /* datagrams read per wake, then the rest of the loop */
+#define READY_EOF_GRACE_MS 100 /* an EOF on ready_fd may be the program's exit */
 #define REPORT_FD 3 /* where the monitor finds the start's pipes */
 #define CONFIRM_FD 4
 
@@ -81,9 +88,10 @@ struct mon_report {
 	double elapsed;
 	char step[48];
 	char message[256]; /* FAILED in set-up: what went wrong */
+	char why[160]; /* FAILED: not ready (shown with the log tail) */
 };
 
-enum mon_mode { MON_FIRST, MON_RUNNING, MON_BACKOFF, MON_STOPPING };
+enum mon_mode { MON_FIRST, MON_STARTING, MON_RUNNING, MON_BACKOFF, MON_STOPPING };
 
 struct monitor {
 	enum mon_mode mode;
@@ -100,7 +108,12 @@ struct monitor {
 	double run_started; /* monotonic */
 	/* the policy */
 	int quick_runs; /* runs shorter than QUICK_RUN_MS in a row */
-	double deadline; /* FIRST: ready; BACKOFF: next attempt; STOPPING: KILL */
+	double deadline; /* FIRST, STARTING: ready; BACKOFF: next attempt;
+			    STOPPING: KILL */
+	bool waits_ready; /* notify, ready_fd: the program says when it is ready */
+	int readyfd; /* ready_fd's read end during a run's start; -1: none */
+	bool notifying; /* type = notify: the socket below is open */
+	struct notify_socket notify;
 	bool killed; /* STOPPING: SIGKILL sent */
 	bool packed; /* svc and plan live in the arena (pack()) */
 	char why[160]; /* a forking start's reason, for the step */
@@ -224,6 +237,9 @@ static int reap(struct monitor *m)
  * wait status, or 0 when none ran. */
 static int end_run(struct monitor *m)
 {
+	if (m->readyfd >= 0)
+		close(m->readyfd);
+	m->readyfd = -1;
 	if (m->pid <= 0)
 		return 0;
 	end_group_pinned(m, SIGKILL);
@@ -235,7 +251,7 @@ static void cleanup_and_exit(struct monitor *m, int code) __attribute__((noretur
 static void cleanup_and_exit(struct monitor *m, int code)
 {
 	(void)end_run(m);
-	if (m->svc.type == TYPE_FORKING) {
+	if (m->svc.type == TYPE_FORKING || m->svc.type == TYPE_NOTIFY) {
 		/* a subreaper's children are what the daemons left */
 		pid_t ended[64];
 		(void)forking_end_descendants(ended, sizeof(ended) / sizeof(ended[0]));
@@ -246,6 +262,8 @@ static void cleanup_and_exit(struct monitor *m, int code)
 			logsink_close(&m->sink[i]);
 			close(m->pipe[i]);
 		}
+	if (m->notifying)
+		notify_close(&m->notify);
 	if (!m->packed) {
 		plan_free(&m->plan);
 		service_free(&m->svc);
@@ -359,13 +377,27 @@ fail : {
  * then recorded by the caller like any other). */
 static int run_program(struct monitor *m, const char **step)
 {
-	int gofd, errfd;
+	int gofd, errfd, ready[2] = {-1, -1};
 	pid_t pid;
 
 	*step = "fork";
-	pid = spawn_program(&m->plan, &gofd, &errfd);
-	if (pid < 0)
+	if (m->svc.ready_fd > 0) {
+		if (pipe2(ready, O_CLOEXEC | O_NONBLOCK) < 0)
+			return -1;
+		/* the program's end blocks as a descriptor it inherits should */
+		(void)fcntl(ready[1], F_SETFL, 0);
+	}
+	pid = spawn_program(&m->plan, ready[1], &gofd, &errfd);
+	if (ready[1] >= 0)
+		close(ready[1]);
+	if (pid < 0) {
+		int saved = errno;
+		if (ready[0] >= 0)
+			close(ready[0]);
+		errno = saved;
 		return -1;
+	}
+	m->readyfd = ready[0];
 	m->pid = pid;
 	m->st.pid = pid;
 	m->st.pgid = pid;
@@ -373,8 +405,11 @@ static int run_program(struct monitor *m, const char **step)
 	m->st.starttime = 0;
 	(void)proc_starttime(pid, &m->st.starttime);
 	m->st.started_at = now_wall();
-	m->st.run = RUN_RUNNING;
+	m->st.run = m->waits_ready ? RUN_STARTING : RUN_RUNNING;
 	m->st.next_attempt = 0;
+	/* what the last run said of itself is not this one's */
+	m->st.notify_state = NOTIFY_NONE;
+	m->st.status_text[0] = '\0';
 	m->group.pgid = pid;
 	m->group.sid = m->st.sid;
 	m->group.since = m->st.starttime;
@@ -507,9 +542,11 @@ static void respawn(struct monitor *m)
 	const char *step;
 
 	m->st.restarts++;
-	m->mode = MON_RUNNING;
+	m->mode = m->waits_ready ? MON_STARTING : MON_RUNNING;
 	if (run_program(m, &step) < 0)
 		run_failed(m, step, errno);
+	else
+		m->deadline = m->run_started + m->svc.start_timeout;
 }
 
 /* The program has exited (its pidfd said so); it is not reaped yet */
@@ -582,6 +619,202 @@ static void first_run_ready(struct monitor *m)
 	m->mode = MON_RUNNING;
 }
 
+/* The program said it is ready (READY=1, or a newline on ready_fd): the
+ * state says running before svcctl hears of it */
+static void became_ready(struct monitor *m)
+{
+	if (m->readyfd >= 0)
+		close(m->readyfd);
+	m->readyfd = -1;
+	m->st.run = RUN_RUNNING;
+	(void)record(m);
+	if (m->mode == MON_FIRST)
+		first_run_ready(m);
+	else
+		m->mode = MON_RUNNING;
+}
+
+/* The program did not say it is ready (start_timeout passed, or it closed
+ * ready_fd): the first run fails the start, a respawn is a failed run */
+static void not_ready(struct monitor *m, const char *why)
+{
+	double ran = now_mono() - m->run_started;
+	int status = end_run(m);
+
+	drain_output(m);
+	if (m->mode == MON_FIRST) {
+		struct mon_report r = {0};
+
+		r.kind = MR_FAILED;
+		r.exit_code = EXIT_FAILED;
+		r.elapsed = ran;
+		snprintf(r.step, sizeof(r.step), "start");
+		snprintf(r.why, sizeof(r.why), "%s", why);
+		report(m, &r);
+		abandon(m);
+	}
+	record_exit(m, status);
+	snprintf(m->st.last_exit, sizeof(m->st.last_exit), "%s", why);
+	after_run(m, -1, true);
+}
+
+static void not_ready_in_time(struct monitor *m)
+{
+	char why[64];
+
+	snprintf(why, sizeof(why), "not ready within %gs", m->svc.start_timeout);
+	not_ready(m, why);
+}
+
+/* ready_fd is readable: a newline means ready; EOF before one fails the
+ * run, unless the program is dying, whose exit is the better reason */
+static void read_ready(struct monitor *m)
+{
+	char buf[256], why[80];
+	struct pollfd dead = {m->pidfd, POLLIN, 0};
+	ssize_t n = read(m->readyfd, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n > 0) {
+		if (memchr(buf, '\n', (size_t)n))
+			became_ready(m);
+		return;
+	}
+	if (m->pidfd >= 0 && poll(&dead, 1, READY_EOF_GRACE_MS) > 0) {
+		program_exited(m);
+		return;
+	}
+	snprintf(why, sizeof(why), "closed ready_fd %d without signalling readiness",
+		 m->svc.ready_fd);
+	not_ready(m, why);
+}
+
+static void reap_orphans(struct monitor *m);
+
+/* MAINPID=N: N becomes the program when it is alive, a process of the
+ * program (its group, or a descendant), and not the monitor. The old
+ * main's exit is then no longer the service's (reap_orphans reaps it). */
+static bool adopt_mainpid(struct monitor *m, pid_t pid)
+{
+	struct proc_info pi, again;
+	int pidfd;
+
+	if (pid == m->pid || pid == getpid() || m->pid <= 0 || proc_stat(pid, &pi) < 0 ||
+	    proc_state_of(&pi) != PROC_ALIVE ||
+	    !notify_of_program(pid, &pi, m->pid, m->st.starttime, &m->group))
+		return false;
+	pidfd = proc_pidfd_open(pid);
+	/* the pidfd names the process checked, not a successor on its PID */
+	if (pidfd < 0 || proc_stat(pid, &again) < 0 || again.starttime != pi.starttime ||
+	    proc_state_of(&again) != PROC_ALIVE) {
+		if (pidfd >= 0)
+			close(pidfd);
+		return false;
+	}
+	if (m->pidfd >= 0)
+		close(m->pidfd);
+	m->pidfd = pidfd;
+	m->pid = pid;
+	m->st.pid = pid;
+	m->st.starttime = pi.starttime;
+	m->st.pgid = pi.pgid;
+	m->st.sid = pi.sid;
+	/* the same group keeps its members from the start of the run */
+	if (pi.pgid != m->group.pgid || pi.sid != m->group.sid) {
+		m->group.pgid = pi.pgid;
+		m->group.sid = pi.sid;
+		m->group.since = pi.starttime;
+	}
+	for (int i = 0; i < 2; i++)
+		if (m->pipe[i] >= 0)
+			logsink_set_pid(&m->sink[i], pid);
+	(void)pidfile_write(m->svc.pidfile, pid);
+	path_cache_clear();
+	/* the old main may have died already: its SIGCHLD was read while
+	 * it was still the program, and left to program_exited */
+	reap_orphans(m);
+	return true;
+}
+
+/* What a checked sender said; true when the state changed. READY=1 is
+ * left to the caller. */
+static bool notify_apply(struct monitor *m, const struct notify_msg *msg)
+{
+	bool changed = false;
+
+	if (msg->have_status || msg->have_errno) {
+		char text[sizeof(m->st.status_text)], errtext[32] = "";
+
+		/* ERRNO= is kept with the text it came with, or the last one */
+		snprintf(text, sizeof(text), "%s",
+			 msg->have_status ? msg->status : m->st.status_text);
+		if (msg->have_errno)
+			snprintf(errtext, sizeof(errtext), "%s(errno %d)",
+				 text[0] ? " " : "", msg->errnum);
+		snprintf(m->st.status_text, sizeof(m->st.status_text), "%.*s%s",
+			 (int)(sizeof(text) - 1 - strlen(errtext)), text, errtext);
+		changed = true;
+	}
+	if (msg->mainpid > 0) {
+		if (adopt_mainpid(m, msg->mainpid))
+			changed = true;
+		else
+			m->st.notify_ignored++;
+	}
+	if (msg->reloading) {
+		m->st.notify_state = NOTIFY_RELOADING;
+		changed = true;
+	}
+	if (msg->stopping) {
+		m->st.notify_state = NOTIFY_STOPPING;
+		changed = true;
+	}
+	if (msg->ready && !msg->stopping) {
+		m->st.notify_state = NOTIFY_READY;
+		changed = true;
+	}
+	if (msg->have_extend && (m->mode == MON_FIRST || m->mode == MON_STARTING)) {
+		double until = now_mono() + (double)msg->extend_usec / 1e6;
+
+		if (until > m->deadline)
+			m->deadline = until;
+	}
+	return changed;
+}
+
+/* The queued datagrams, NOTIFY_PER_WAKE at most: each from a checked
+ * sender acted on, each recorded, and only then the descriptors that came
+ * with it closed (a sender waiting on BARRIER=1 goes on when they are) */
+static void read_notify(struct monitor *m)
+{
+	uid_t uid = m->svc.set_user ? m->svc.uid : geteuid();
+
+	for (int i = 0; i < NOTIFY_PER_WAKE; i++) {
+		struct notify_msg msg;
+		struct ucred cred;
+		bool cred_ok, ready_now = false, changed;
+		int r = notify_recv(&m->notify, &msg, &cred, &cred_ok);
+
+		if (r <= 0)
+			return;
+		if (!cred_ok || m->pid <= 0 ||
+		    !notify_sender_ok(&cred, uid, m->pid, m->st.starttime, &m->group)) {
+			m->st.notify_ignored++;
+			changed = true;
+		} else {
+			changed = notify_apply(m, &msg);
+			ready_now = msg.ready && !msg.stopping &&
+				(m->mode == MON_FIRST || m->mode == MON_STARTING);
+		}
+		if (ready_now)
+			became_ready(m);
+		else if (changed)
+			(void)record(m);
+		notify_close_fds(&m->notify);
+	}
+}
+
 /* A child subreaper inherits what its daemons leave behind: each such
  * orphan is reaped when it dies. The program itself is reaped where its
  * pidfd says it exited (program_exited), with its group dealt with first. */
@@ -616,7 +849,13 @@ static void read_signals(struct monitor *m)
 static void on_timeout(struct monitor *m)
 {
 	switch (m->mode) {
-	case MON_FIRST: first_run_ready(m); break;
+	case MON_FIRST:
+		if (m->waits_ready)
+			not_ready_in_time(m);
+		else
+			first_run_ready(m);
+		break;
+	case MON_STARTING: not_ready_in_time(m); break;
 	case MON_BACKOFF: respawn(m); break;
 	case MON_STOPPING:
 		if (!m->killed) {
@@ -638,16 +877,19 @@ static void on_timeout(struct monitor *m)
 static void loop(struct monitor *m)
 {
 	for (;;) {
-		struct pollfd pfd[5];
+		struct pollfd pfd[7];
 		nfds_t n = 0;
 		int timeout = -1, r;
 		bool timed = m->mode != MON_RUNNING;
+		bool starting = m->mode == MON_FIRST || m->mode == MON_STARTING;
 
 		pfd[n++] = (struct pollfd){m->sigfd, POLLIN, 0};
 		pfd[n++] = (struct pollfd){m->pid > 0 ? m->pidfd : -1, POLLIN, 0};
 		pfd[n++] = (struct pollfd){m->confirmfd, POLLIN, 0};
 		pfd[n++] = (struct pollfd){m->pipe[0], POLLIN, 0};
 		pfd[n++] = (struct pollfd){m->pipe[1], POLLIN, 0};
+		pfd[n++] = (struct pollfd){m->notifying ? m->notify.fd : -1, POLLIN, 0};
+		pfd[n++] = (struct pollfd){starting ? m->readyfd : -1, POLLIN, 0};
 		if (m->wrote) {
 			/* writing run_dir's files took heap (a directory read)
 			 * and stack the idle loop does not need */
@@ -675,6 +917,21 @@ static void loop(struct monitor *m)
 			read_output(m, false);
 		if (pfd[0].revents)
 			read_signals(m);
+		/* before the exit: what the program said before it died counts
+		 * (a MAINPID= handed over, a READY=1) */
+		if (pfd[5].revents) {
+			pid_t before = m->pid;
+
+			read_notify(m);
+			/* a MAINPID= handed over: the old pidfd's word is void */
+			if (m->pid != before)
+				continue;
+		}
+		if (pfd[6].revents && m->readyfd >= 0 &&
+		    (m->mode == MON_FIRST || m->mode == MON_STARTING)) {
+			read_ready(m);
+			continue;
+		}
 		if (m->pid > 0 && pfd[1].revents) {
 			program_exited(m);
 			continue;
@@ -754,6 +1011,31 @@ static int open_outputs(struct monitor *m, struct errlist *el)
 		return 0;
 	}
 	return open_stream(m, 1, &m->svc.err, &m->plan.err_fd, el);
+}
+
+/* type = notify: the socket, made once for the monitor's life, and
+ * NOTIFY_SOCKET in the program's environment (replacing one the service's
+ * configuration set: it could only point elsewhere) */
+static int notify_setup(struct monitor *m)
+{
+	struct strv *env = &m->plan.env;
+	size_t i;
+
+	if (notify_open(&m->notify, m->gc.run_dir, m->svc.name,
+			m->svc.set_user ? m->svc.uid : (uid_t)-1, m->svc.gid) < 0)
+		return -1;
+	m->notifying = true;
+	for (i = 0; i < env->n; i++)
+		if (strncmp(env->v[i], "NOTIFY_SOCKET=", 14) == 0)
+			break;
+	if (i < env->n) {
+		free(env->v[i]);
+		env->v[i] = xstrdup(m->notify.env);
+	} else {
+		strv_push(env, m->notify.env);
+	}
+	m->plan.envp = env->v;
+	return 0;
 }
 
 /* What the monitor keeps for months, copied out of the heap once set-up is
@@ -878,6 +1160,8 @@ int supervise_main(char **argv)
 	m->reportfd = REPORT_FD;
 	m->confirmfd = CONFIRM_FD;
 	m->pidfd = -1;
+	m->readyfd = -1;
+	m->notify.fd = -1;
 	m->pipe[0] = m->pipe[1] = -1;
 	verbosity = 0;
 	(void)prctl(PR_SET_NAME, "svcctl", 0, 0, 0);
@@ -898,7 +1182,9 @@ int supervise_main(char **argv)
 	    service_load(&m->svc, &m->gc, name, &el) < 0)
 		setup_failed(m, EXIT_NOTCONFIGURED, "%s",
 			     el.msgs.n ? el.msgs.v[0] : "cannot load the configuration");
-	if (m->svc.type == TYPE_FORKING && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+	/* notify: a MAINPID= child its parent left is re-parented here */
+	if ((m->svc.type == TYPE_FORKING || m->svc.type == TYPE_NOTIFY) &&
+	    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		setup_failed(m, EXIT_FAILED, "%s: PR_SET_CHILD_SUBREAPER: %s", name,
 			     strerror(errno));
 	rc = plan_prepare(&m->plan, &m->svc, &m->gc, false, &el);
@@ -907,6 +1193,10 @@ int supervise_main(char **argv)
 	if (rc)
 		setup_failed(m, rc, "%s", el.msgs.n ? el.msgs.v[0] : "cannot prepare");
 	errlist_free(&el);
+	if (m->svc.type == TYPE_NOTIFY && notify_setup(m) < 0)
+		setup_failed(m, EXIT_FAILED, "%s: notify socket %s: %s", name,
+			     m->notify.path, strerror(errno));
+	m->waits_ready = service_waits_ready(&m->svc);
 
 	memset(&m->st, 0, sizeof(m->st));
 	(void)proc_boot_id(m->st.boot_id, sizeof(m->st.boot_id));
@@ -937,7 +1227,8 @@ int supervise_main(char **argv)
 		report(m, &r);
 		abandon(m);
 	}
-	m->deadline = m->run_started + m->svc.ready_seconds;
+	m->deadline = m->run_started +
+		(m->waits_ready ? m->svc.start_timeout : m->svc.ready_seconds);
 	loop(m);
 	return 0;
 }
@@ -1077,6 +1368,8 @@ int supervise_start(const struct globalconf *gc, const struct service *svc,
 		snprintf(res->step, sizeof(res->step), "%s",
 			 r.step[0] ? r.step : "start");
 		snprintf(res->message, sizeof(res->message), "%s", r.message);
+		r.why[sizeof(r.why) - 1] = '\0';
+		snprintf(res->why, sizeof(res->why), "%s", r.why);
 		return -1;
 	}
 }

@@ -89,7 +89,10 @@ void conf_blank_comments(char *text, size_t len);
 int file_trusted(const char *path, const struct stat *st, struct errlist *el);
 
 /* NAME.ini */
-enum service_type { TYPE_SIMPLE, TYPE_FORKING };
+enum service_type { TYPE_SIMPLE, TYPE_FORKING, TYPE_NOTIFY };
+
+#define READY_FD_MIN 3 /* ready_fd = N: 0..2 are the program's stdio */
+#define READY_FD_MAX 1023
 enum output_kind { OUT_FILE, OUT_NULL, OUT_SYSLOG, OUT_STDOUT };
 enum kill_mode { KILL_GROUP, KILL_PROCESS };
 
@@ -124,6 +127,7 @@ struct service {
 	int log_backups;
 	double ready_seconds;
 	double start_timeout;
+	int ready_fd; /* 0: none; else the descriptor the program signals on */
 	int stop_signal;
 	double stop_timeout;
 	enum kill_mode kill_mode;
@@ -148,6 +152,7 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 void service_free(struct service *svc);
 int service_list(const struct globalconf *gc, struct strv *names);
 bool service_supervised(const struct service *svc);
+bool service_waits_ready(const struct service *svc);
 bool service_output_owned(const struct service *svc, const struct output *o);
 bool service_exit_success(const struct service *svc, int status);
 int service_restart_policy(const char *word, enum restart_policy *out);
@@ -209,6 +214,9 @@ enum run_state { RUN_RUNNING, RUN_STARTING, RUN_BACKOFF, RUN_FATAL, RUN_STOPPED 
 
 #define STATE_EXITS_MAX 10 /* exits kept in NAME.state */
 
+/* what a notify program said of itself last (READY=1, RELOADING=1, STOPPING=1) */
+enum notify_state { NOTIFY_NONE, NOTIFY_READY, NOTIFY_RELOADING, NOTIFY_STOPPING };
+
 struct exit_record {
 	long long when; /* wall clock, milliseconds */
 	int status; /* wait status */
@@ -229,6 +237,8 @@ struct state {
 	char last_exit[64];
 	char reason[160]; /* fatal: why the monitor gave up */
 	char status_text[256]; /* the last STATUS= of a notify program */
+	enum notify_state notify_state;
+	unsigned long notify_ignored; /* messages from senders that failed the check */
 	size_t nexits;
 	struct exit_record exits[STATE_EXITS_MAX]; /* newest first */
 	char exec[512];
@@ -245,6 +255,7 @@ int state_read(const char *path, struct state *st);
 int state_parse(const char *text, struct state *st);
 int state_format(const struct state *st, char *buf, size_t len);
 const char *run_state_word(enum run_state run);
+const char *notify_state_word(enum notify_state ns);
 void state_add_exit(struct state *st, const struct exit_record *ex);
 int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
 int mkdir_p(const char *path, mode_t mode);
@@ -344,14 +355,15 @@ struct spawn_plan {
 
 /* when spawn_service calls back: the program forked (not yet exec'd, it
  * waits for the callback), then exec'd; forking: instead of exec'd, the
- * daemon in the pidfile verified (it runs on only once recorded) */
-enum spawn_phase { SPAWN_FORKED, SPAWN_EXECED, SPAWN_DAEMON };
+ * daemon in the pidfile verified (it runs on only once recorded); ready_fd:
+ * the program said it is ready */
+enum spawn_phase { SPAWN_FORKED, SPAWN_EXECED, SPAWN_DAEMON, SPAWN_READY };
 
 typedef int (*spawn_record_fn)(enum spawn_phase phase, pid_t pid, pid_t sid, void *arg);
 
 int spawn_service(const struct spawn_plan *plan, struct spawn_result *res,
 		  spawn_record_fn record, void *arg);
-pid_t spawn_program(const struct spawn_plan *plan, int *gofd, int *errfd);
+pid_t spawn_program(const struct spawn_plan *plan, int ready_wfd, int *gofd, int *errfd);
 int spawn_program_go(int gofd, int errfd, const char **step);
 
 /* the program's plan (plan.c) */
@@ -373,6 +385,46 @@ int forking_await_pid(const struct service *svc, const char *exe_path, double de
 size_t forking_end_descendants(pid_t *ended, size_t max);
 int env_file_parse(char *text, size_t len, const char *file, struct strv *env,
 		   struct errlist *el);
+
+/* type = notify (notify.c) */
+#define NOTIFY_MSG_MAX 4096 /* one datagram; a longer one is ignored */
+#define NOTIFY_STATUS_MAX 256 /* STATUS= kept, made visible, with its NUL */
+#define NOTIFY_FDS_MAX 16 /* descriptors taken from one message, then closed */
+#define NOTIFY_PATH_MAX 108 /* sun_path */
+
+struct notify_msg {
+	bool ready, stopping, reloading;
+	bool have_status, have_extend, have_errno;
+	pid_t mainpid; /* 0: none */
+	unsigned long long extend_usec;
+	int errnum;
+	char status[NOTIFY_STATUS_MAX];
+};
+
+/* the monitor's socket: fixed-size, nothing allocated after notify_open */
+struct notify_socket {
+	int fd;
+	bool bound; /* a file in run_dir, unlinked by notify_close */
+	char path[NOTIFY_PATH_MAX + 8]; /* '@' first: abstract */
+	char env[NOTIFY_PATH_MAX + 24]; /* NOTIFY_SOCKET=path */
+	size_t nfds;
+	int fds[NOTIFY_FDS_MAX];
+	char buf[NOTIFY_MSG_MAX + 1];
+};
+
+struct ucred;
+
+int notify_parse(const char *buf, size_t len, struct notify_msg *out);
+int notify_open(struct notify_socket *ns, const char *run_dir, const char *name,
+		uid_t uid, gid_t gid);
+void notify_close(struct notify_socket *ns);
+int notify_recv(struct notify_socket *ns, struct notify_msg *msg, struct ucred *cred,
+		bool *cred_ok);
+void notify_close_fds(struct notify_socket *ns);
+bool notify_of_program(pid_t pid, const struct proc_info *pi, pid_t program,
+		       unsigned long long program_start, const struct group_id *g);
+bool notify_sender_ok(const struct ucred *cred, uid_t uid, pid_t program,
+		      unsigned long long program_start, const struct group_id *g);
 
 /* the monitor (supervise.c) */
 bool supervise_is_monitor(int argc, char **argv);

@@ -853,6 +853,8 @@ static void test_service_supervised(void)
 	expect_supervised("errsyslog", "stderr = syslog", true);
 	expect_supervised("rotate", "log_max_bytes = 1M", true);
 	expect_supervised("rotnull", "log_max_bytes = 1M\nstdout = null", false);
+	expect_supervised("notify", "type = notify", true);
+	expect_supervised("readyfd", "ready_fd = 3", false);
 
 	write_service("codes",
 		      "[service]\nexec = /bin/true\nsuccess_exit_codes = 0 3 TERM\n");
@@ -1984,6 +1986,76 @@ static void test_pool_deps(void)
 
 static void test_logsink(void);
 
+/* ---- sd_notify messages (notify_parse: pure, a fuzz target) ---------- */
+
+static bool parse_str(const char *text, struct notify_msg *m)
+{
+	return notify_parse(text, strlen(text), m) == 0;
+}
+
+static void test_notify_parse(void)
+{
+	struct notify_msg m;
+	char big[NOTIFY_MSG_MAX];
+	struct state st, back;
+	char buf[STATE_TEXT_MAX];
+
+	CHECK(parse_str("READY=1", &m) && m.ready && !m.stopping && !m.have_status,
+	      "notify: READY=1");
+	CHECK(parse_str("READY=1\nSTATUS=serving 3 clients\n", &m) && m.ready &&
+		      m.have_status && strcmp(m.status, "serving 3 clients") == 0,
+	      "notify: READY=1 and STATUS= in one datagram");
+	CHECK(parse_str("STATUS=a\x1b[2Jb\nREADY=1", &m) && m.ready &&
+		      strchr(m.status, '\x1b') == NULL && strstr(m.status, "\\x1b"),
+	      "notify: STATUS= is made visible (no terminal escapes)");
+	memset(big, 'x', sizeof(big));
+	memcpy(big, "STATUS=", 7);
+	CHECK(notify_parse(big, sizeof(big), &m) == 0 && m.have_status &&
+		      strlen(m.status) == NOTIFY_STATUS_MAX - 1,
+	      "notify: a long STATUS= is cut to %d bytes", NOTIFY_STATUS_MAX - 1);
+	CHECK(parse_str("MAINPID=4242\nREADY=1", &m) && m.mainpid == 4242 && m.ready,
+	      "notify: MAINPID=");
+	CHECK(parse_str("MAINPID=-1\nREADY=1", &m) && m.mainpid == 0 &&
+		      parse_str("MAINPID=12x\nREADY=1", &m) && m.mainpid == 0 &&
+		      parse_str("MAINPID=0\nREADY=1", &m) && m.mainpid == 0 &&
+		      parse_str("MAINPID=99999999999999999999\nREADY=1", &m) &&
+		      m.mainpid == 0,
+	      "notify: a bad MAINPID= is no PID");
+	CHECK(parse_str("READY=0", &m) == false && !m.ready &&
+		      parse_str("READY=11", &m) == false && !m.ready,
+	      "notify: only READY=1 means ready");
+	CHECK(parse_str("STOPPING=1", &m) && m.stopping && !m.ready &&
+		      parse_str("RELOADING=1", &m) && m.reloading,
+	      "notify: STOPPING=1, RELOADING=1");
+	CHECK(parse_str("EXTEND_TIMEOUT_USEC=5000000", &m) && m.have_extend &&
+		      m.extend_usec == 5000000ULL,
+	      "notify: EXTEND_TIMEOUT_USEC=");
+	CHECK(parse_str("ERRNO=5", &m) && m.have_errno && m.errnum == 5 &&
+		      !parse_str("ERRNO=x", &m),
+	      "notify: ERRNO=");
+	CHECK(!parse_str("", &m) && !parse_str("\n\n", &m) &&
+		      !parse_str("WATCHDOG=1\nFDSTORE=1", &m) &&
+		      notify_parse(NULL, 0, &m) < 0,
+	      "notify: nothing known is no message");
+	CHECK(notify_parse("READY=1\0STATUS=x", 16, &m) < 0 && !m.ready,
+	      "notify: a datagram with a NUL inside is ignored whole");
+	CHECK(parse_str("READY", &m) == false && parse_str("=1\nREADY=1", &m) && m.ready,
+	      "notify: lines without KEY=VALUE are skipped");
+	CHECK(parse_str("READYX=1", &m) == false && parse_str("XREADY=1", &m) == false,
+	      "notify: keys match whole");
+
+	memset(&st, 0, sizeof(st));
+	st.pid = 10;
+	st.starttime = 5;
+	snprintf(st.boot_id, sizeof(st.boot_id), "b");
+	st.notify_state = NOTIFY_RELOADING;
+	st.notify_ignored = 3;
+	CHECK(state_format(&st, buf, sizeof(buf)) > 0 && state_parse(buf, &back) == 0 &&
+		      back.notify_state == NOTIFY_RELOADING && back.notify_ignored == 3 &&
+		      strstr(buf, "notify_state=reloading\n"),
+	      "state: notify_state and notify_ignored round-trip");
+}
+
 static void run_all(void)
 {
 	test_argv_split();
@@ -2017,6 +2089,7 @@ static void run_all(void)
 	test_logsink();
 	test_conf_defaults();
 	test_status_render();
+	test_notify_parse();
 	conf_free(&test_gc);
 	nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -2024,7 +2097,7 @@ static void run_all(void)
 /* How many checks run_all() makes, declared before any runs: a run that ends
  * early (an exit(0) part-way, a check skipped by a bad branch) is then a
  * failure, not a shorter pass. Change it with the checks. */
-#define UNIT_PLAN 440
+#define UNIT_PLAN 459
 
 static bool starts_with(const char *s, const char *prefix)
 {
