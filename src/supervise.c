@@ -798,10 +798,14 @@ static void read_notify(struct monitor *m)
 
 		if (r <= 0)
 			return;
+		/* the sender check read /proc: the loop drops that cache */
+		m->wrote = true;
 		if (!cred_ok || m->pid <= 0 ||
 		    !notify_sender_ok(&cred, uid, m->pid, m->st.starttime, &m->group)) {
+			/* counted, and written with the next change: a flood
+			 * of foreign messages costs no disk writes */
 			m->st.notify_ignored++;
-			changed = true;
+			changed = false;
 		} else {
 			changed = notify_apply(m, &msg);
 			ready_now = msg.ready && !msg.stopping &&
