@@ -14,32 +14,19 @@ MARK="svcctl-test-mark:$BATS_TEST_TMPDIR"
 # count_marked [WORD]: live (non-zombie) processes with WORD, default $MARK,
 # as one whole argument
 count_marked() {
-	local want=${1:-$MARK} n=0 f pid arg
-	for f in /proc/[0-9]*/cmdline; do
-		pid=${f#/proc/}
-		pid=${pid%/cmdline}
-		while IFS= read -r -d '' arg; do
-			if [ "$arg" = "$want" ]; then
-				is_alive "$pid" && n=$((n + 1))
-				break
-			fi
-		done <"$f" 2>/dev/null
-	done
-	echo "$n"
+	marked_pids "$@" | wc -l
 }
 
 # PIDs of the live processes carrying WORD (default $MARK), one a line
 marked_pids() {
-	local want=${1:-$MARK} f pid arg
-	for f in /proc/[0-9]*/cmdline; do
+	local want=${1:-$MARK} f pid
+	# one grep over every cmdline (-z: its NUL-separated arguments, -x: one
+	# of them is exactly want): a shell loop over /proc is slow under bats
+	# shellcheck disable=SC2013 # /proc/N/cmdline: one word each
+	for f in $(grep -lzxF -e "$want" /proc/[0-9]*/cmdline 2>/dev/null); do
 		pid=${f#/proc/}
 		pid=${pid%/cmdline}
-		while IFS= read -r -d '' arg; do
-			if [ "$arg" = "$want" ]; then
-				is_alive "$pid" && echo "$pid"
-				break
-			fi
-		done <"$f" 2>/dev/null
+		is_alive "$pid" && echo "$pid"
 	done
 	# a process that exited while /proc was read (its cmdline gone, or
 	# the last one found dead) is no failure of the listing
@@ -198,17 +185,12 @@ ppid_of() {
 
 # monitor_pids NAME: the live processes titled "svcctl: supervise NAME"
 monitor_pids() {
-	local f pid first
-	for f in /proc/[0-9]*/cmdline; do
-		first=
-		IFS= read -r -d '' first 2>/dev/null <"$f"
-		# the whole title only for the few that can be one: fast
-		case "$first" in
-		svcctl:*) ;;
-		*) continue ;;
-		esac
+	local f pid
+	# shellcheck disable=SC2013 # /proc/N/cmdline: one word each
+	for f in $(grep -lzxF -e "svcctl: supervise $1" /proc/[0-9]*/cmdline 2>/dev/null); do
 		pid=${f#/proc/}
 		pid=${pid%/cmdline}
+		# the title is the whole command line, not one argument of it
 		[ "$(proc_title "$pid")" = "svcctl: supervise $1" ] || continue
 		is_alive "$pid" && echo "$pid"
 	done
