@@ -132,10 +132,11 @@ lint:
 	shellcheck -s sh init.d/daemon-script
 	mandoc -Tlint -Wwarning docs/svcctl.8
 
-# BENCH_ONLY=run or BENCH_ONLY=supervise runs one of the two
+# BENCH_ONLY=run, BENCH_ONLY=supervise or BENCH_ONLY=ready runs one of the three
 bench: $(BUILD)/svcctl
-	@if [ "$(BENCH_ONLY)" != supervise ]; then SVCCTL=$(abspath $(BUILD)/svcctl) tests/bench/run; fi
-	@if [ "$(BENCH_ONLY)" != run ]; then SVCCTL=$(abspath $(BUILD)/svcctl) tests/bench/supervise; fi
+	@if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = run ]; then SVCCTL=$(abspath $(BUILD)/svcctl) tests/bench/run; fi
+	@if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = supervise ]; then SVCCTL=$(abspath $(BUILD)/svcctl) tests/bench/supervise; fi
+	@if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = ready ]; then SVCCTL=$(abspath $(BUILD)/svcctl) tests/bench/ready; fi
 
 # init.d/daemon-script is the generated script of the example service with
 # the default installed paths; regenerate it after changing the generator.

@@ -21,6 +21,15 @@
  *	"SECONDS RC COUNT CMD_PID" (RC -1 for BG); "timeout SECONDS RC COUNT
  *	CMD_PID" when TIMEOUT_S passed first.
  *
+ *   probe gather SOCKET N up|down TIMEOUT_S -- CMD...
+ *	As collect with BG 0, and two more fields: "SECONDS RC COUNT CMD_PID
+ *	AT_EXIT CMD_SECONDS", AT_EXIT the programs that had said so by the
+ *	time CMD exited (by their own time stamps), CMD_SECONDS when it did.
+ *	With $PROBE_EXE set, AT_EXIT is instead the number of live processes
+ *	running that executable, counted in /proc the moment CMD's exit is seen.
+ *	With $PROBE_STAMPS set, "PID NS" of each of them is written to
+ *	that file.
+ *
  *   probe lines N TIMEOUT_S DIR -- CMD...
  *	Runs CMD (which starts a spew of N lines) and waits until the last
  *	line ("N-1 ...") ends one of the files in DIR, then counts the
@@ -399,7 +408,49 @@ static int set_add(long pid)
 	return 0;
 }
 
-static int cmd_collect(int argc, char **argv)
+/* Live (not zombie) processes whose /proc/PID/exe is EXE. */
+static long count_exe(const char *exe)
+{
+	char path[300], target[4096];
+	struct dirent *e;
+	long n = 0;
+	DIR *d = opendir("/proc");
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		ssize_t len;
+		char stat[512], *paren;
+		int fd;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/exe", e->d_name);
+		len = readlink(path, target, sizeof target - 1);
+		if (len <= 0)
+			continue;
+		target[len] = '\0';
+		if (strcmp(target, exe) != 0)
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		len = read(fd, stat, sizeof stat - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		stat[len] = '\0';
+		paren = strrchr(stat, ')');
+		if (paren != NULL && paren[1] == ' ' && paren[2] != 'Z' &&
+		    paren[2] != 'X')
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static int cmd_collect(int argc, char **argv, int gather)
 {
 	int fd = bind_dgram(argv[0]);
 	long want = atol(argv[1]);
@@ -407,8 +458,11 @@ static int cmd_collect(int argc, char **argv)
 	int64_t timeout = atoll(argv[3]) * 1000000000LL;
 	int bg = atoi(argv[4]);
 	int64_t t0, t_exit = 0, t_last = 0, deadline;
-	long count = 0;
+	long count = 0, at_exit = 0, live_at_exit = -1;
+	const char *probe_exe = gather ? getenv("PROBE_EXE") : NULL;
 	int rc = -1, exited = bg, pidfd;
+	static int64_t stamps[SETSZ];
+	static long pids[SETSZ];
 	pid_t pid;
 
 	if (argc < 7 || strcmp(argv[5], "--") != 0) {
@@ -430,6 +484,8 @@ static int cmd_collect(int argc, char **argv)
 			if (waitpid(pid, &st, WNOHANG) == pid) {
 				t_exit = now_ns();
 				exited = 1;
+				if (probe_exe != NULL)
+					live_at_exit = count_exe(probe_exe);
 				rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 			}
 		}
@@ -439,6 +495,10 @@ static int cmd_collect(int argc, char **argv)
 			int64_t ns;
 			while (recv_msg(fd, 0, kind, &mpid, &ns)) {
 				if (strcmp(kind, kind_want) == 0 && set_add(mpid)) {
+					if (count < SETSZ) {
+						stamps[count] = ns;
+						pids[count] = mpid;
+					}
 					count++;
 					if (ns > t_last)
 						t_last = ns;
@@ -451,8 +511,27 @@ static int cmd_collect(int argc, char **argv)
 		int done = count >= want && exited;
 		if (!done)
 			end = now_ns();
-		printf("%s%.6f %d %ld %ld\n", done ? "" : "timeout ",
-		       (double)(end - t0) / 1e9, rc, count, (long)pid);
+		if (!gather) {
+			printf("%s%.6f %d %ld %ld\n", done ? "" : "timeout ",
+			       (double)(end - t0) / 1e9, rc, count, (long)pid);
+			return done ? 0 : 1;
+		}
+		const char *stamps_path = getenv("PROBE_STAMPS");
+		FILE *sf = stamps_path != NULL ? fopen(stamps_path, "we") : NULL;
+
+		for (long i = 0; i < count && i < SETSZ; i++) {
+			if (exited && stamps[i] <= t_exit)
+				at_exit++;
+			if (sf != NULL)
+				fprintf(sf, "%ld %lld\n", pids[i], (long long)stamps[i]);
+		}
+		if (sf != NULL)
+			fclose(sf);
+		if (probe_exe != NULL)
+			at_exit = live_at_exit;
+		printf("%s%.6f %d %ld %ld %ld %.6f\n", done ? "" : "timeout ",
+		       (double)(end - t0) / 1e9, rc, count, (long)pid, at_exit,
+		       exited ? (double)(t_exit - t0) / 1e9 : -1.0);
 		return done ? 0 : 1;
 	}
 }
@@ -571,9 +650,22 @@ int main(int argc, char **argv)
 	if (argc > 6 && strcmp(argv[1], "respawn") == 0)
 		return cmd_respawn(argc - 2, argv + 2);
 	if (argc > 8 && strcmp(argv[1], "collect") == 0)
-		return cmd_collect(argc - 2, argv + 2);
+		return cmd_collect(argc - 2, argv + 2, 0);
+	if (argc > 7 && strcmp(argv[1], "gather") == 0) {
+		/* collect's arguments with BG 0 put in */
+		char *args[argc + 1];
+		args[0] = argv[2];
+		args[1] = argv[3];
+		args[2] = argv[4];
+		args[3] = argv[5];
+		args[4] = "0";
+		for (int i = 6; i <= argc; i++)
+			args[i - 1] = argv[i];
+		return cmd_collect(argc - 1, args, 1);
+	}
 	if (argc > 6 && strcmp(argv[1], "lines") == 0)
 		return cmd_lines(argc - 2, argv + 2);
-	fprintf(stderr, "usage: probe respawn|collect|lines ... (see the source)\n");
+	fprintf(stderr,
+		"usage: probe respawn|collect|gather|lines ... (see the source)\n");
 	return 2;
 }
