@@ -282,6 +282,18 @@ static bool child_died(pid_t pid)
 		si.si_pid == pid;
 }
 
+/* svcctl's word during a ready window: 1 confirmed, 0 interrupted (look
+ * again), -1 svcctl is gone or gave up, and nothing of the start may stay */
+static int read_confirm(int confirmfd)
+{
+	char c;
+	ssize_t n = read(confirmfd, &c, 1);
+
+	if (n < 0 && errno == EINTR)
+		return 0;
+	return n == 1 ? 1 : -1;
+}
+
 /* The ready window: until the program has stayed up ready_seconds and svcctl
  * has confirmed the start. Returns the report; REPORT_FAILED (with no step)
  * when svcctl went away before confirming. */
@@ -312,13 +324,11 @@ static int ready_window(pid_t pid, double seconds, int confirmfd, int *status)
 		if (pidfd < 0 && (timeout < 0 || timeout > 5))
 			timeout = 5;
 		if (poll(pfd, 2, timeout) > 0 && pfd[1].revents) {
-			char c;
-			ssize_t n = read(confirmfd, &c, 1);
+			int got = read_confirm(confirmfd);
 
-			if (n < 0 && errno == EINTR)
+			if (got == 0)
 				continue;
-			if (n != 1) {
-				/* svcctl is gone or gave up: nothing may stay */
+			if (got < 0) {
 				*status = end_group(pid);
 				kind = REPORT_FAILED;
 				break;
@@ -373,13 +383,11 @@ static int ready_fd_window(pid_t pid, const struct service *svc, int readfd,
 		if (poll(pfd, 3, timeout) <= 0)
 			continue;
 		if (pfd[1].revents) {
-			char c;
-			ssize_t n = read(confirmfd, &c, 1);
+			int got = read_confirm(confirmfd);
 
-			if (n < 0 && errno == EINTR)
+			if (got == 0)
 				continue;
-			if (n != 1) {
-				/* svcctl is gone or gave up: nothing may stay */
+			if (got < 0) {
 				*status = end_group(pid);
 				kind = REPORT_FAILED;
 				break;

@@ -353,3 +353,18 @@ concurrently() {
 		echo "$code" >>"$SB/codes"
 	done
 }
+
+# fd_list PID: what the monitor's descriptors name, one a line, sorted (the
+# numbers may differ: the start's pipes held two low ones at first)
+fd_list() {
+	local fd
+	for fd in /proc/"$1"/fd/*; do
+		readlink "$fd" | sed 's/:\[[0-9]*\]$//'
+	done | sort
+}
+
+restarts_at_least() {
+	local n
+	n=$(state_value "$1" restarts)
+	[ -n "$n" ] && [ "$n" -ge "$2" ]
+}

@@ -352,20 +352,6 @@ start_done() {
 	[ "$status" -eq 6 ]
 }
 
-# fd_list PID: what the monitor's descriptors name, one a line, sorted
-fd_list() {
-	local fd
-	for fd in /proc/"$1"/fd/*; do
-		readlink "$fd" | sed 's/:\[[0-9]*\]$//'
-	done | sort
-}
-
-restarts_at_least() {
-	local n
-	n=$(state_value "$1" restarts)
-	[ -n "$n" ] && [ "$n" -ge "$2" ]
-}
-
 # respawn_fds SIGNAL-LINE KEY...: 20 runs that each signal readiness with
 # SIGNAL-LINE; the monitor's descriptors after them are those after one
 respawn_fds() {

@@ -13,21 +13,6 @@ teardown() {
 	supervise_teardown
 }
 
-# fd_list PID: what the monitor's descriptors name, one a line, sorted (the
-# numbers may differ: the start's pipes held two low ones at first)
-fd_list() {
-	local fd
-	for fd in /proc/"$1"/fd/*; do
-		readlink "$fd" | sed 's/:\[[0-9]*\]$//'
-	done | sort
-}
-
-restarts_at_least() {
-	local n
-	n=$(state_value "$1" restarts)
-	[ -n "$n" ] && [ "$n" -ge "$2" ]
-}
-
 @test "the monitor's descriptors after 200 respawns are those after one" {
 	# run 1 lives 2 s, runs 2 to 199 exit at once, run 200 stays: the
 	# monitor is looked at while a run is up, first and last
