@@ -54,12 +54,7 @@ load extra_helper
 		sv web stop >"$SB/out.$i" 2>&1 3>&- &
 		pids+=($!)
 	done
-	: >"$SB/codes"
-	for i in "${pids[@]}"; do
-		code=0
-		wait "$i" || code=$?
-		echo "$code" >>"$SB/codes"
-	done
+	wait_codes "${pids[@]}"
 	cat "$SB/codes" "$SB"/out.*
 	[ "$(sort -u "$SB/codes")" = 0 ]
 	is_dead "$pid"

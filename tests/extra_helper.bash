@@ -346,8 +346,15 @@ concurrently() {
 	done
 	exec {w}>&- {r}<&-
 	rm -f "$SB/go"
+	wait_codes "${pids[@]}"
+}
+
+# wait_codes PID...: waits for each of this shell's background jobs, one exit
+# code a line in $SB/codes, in the order given
+wait_codes() {
+	local i code
 	: >"$SB/codes"
-	for i in "${pids[@]}"; do
+	for i in "$@"; do
 		code=0
 		wait "$i" || code=$?
 		echo "$code" >>"$SB/codes"
@@ -367,4 +374,20 @@ restarts_at_least() {
 	local n
 	n=$(state_value "$1" restarts)
 	[ -n "$n" ] && [ "$n" -ge "$2" ]
+}
+
+# fds_stable NAME RUNS SECONDS: the monitor's descriptors once NAME has been
+# restarted RUNS times (within SECONDS) and runs again are those it had at
+# the first run: a descriptor leaked per run would show
+fds_stable() {
+	local mon first after
+	mon=$(state_value "$1" monitor_pid)
+	[ "$(proc_title "$mon")" = "svcctl: supervise $1" ]
+	first=$(fd_list "$mon")
+	echo "$first"
+	wait_for "$3" restarts_at_least "$1" "$2"
+	wait_for 20 state_is "$1" running
+	after=$(fd_list "$mon")
+	echo "$after"
+	[ "$first" = "$after" ]
 }

@@ -355,7 +355,7 @@ start_done() {
 # respawn_fds SIGNAL-LINE KEY...: 20 runs that each signal readiness with
 # SIGNAL-LINE; the monitor's descriptors after them are those after one
 respawn_fds() {
-	local signal=$1 mon first after
+	local signal=$1
 	shift
 	write_script prog <<-EOF
 		n=\$(cat $SB/count 2>/dev/null || echo 0)
@@ -371,15 +371,7 @@ respawn_fds() {
 	run sv "$S" start
 	show
 	[ "$status" -eq 0 ]
-	mon=$(state_value "$S" monitor_pid)
-	[ "$(proc_title "$mon")" = "svcctl: supervise $S" ]
-	first=$(fd_list "$mon")
-	echo "$first"
-	wait_for 120 restarts_at_least "$S" 19
-	wait_for 20 state_is "$S" running
-	after=$(fd_list "$mon")
-	echo "$after"
-	[ "$first" = "$after" ]
+	fds_stable "$S" 19 120
 	run sv "$S" stop
 	[ "$status" -eq 0 ]
 }

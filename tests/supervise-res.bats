@@ -29,16 +29,8 @@ teardown() {
 	run sv "$S" start
 	show
 	[ "$status" -eq 0 ]
-	mon=$(state_value "$S" monitor_pid)
-	[ "$(proc_title "$mon")" = "svcctl: supervise $S" ]
-	first=$(fd_list "$mon")
-	echo "$first"
 	[ "$(state_value "$S" restarts)" = 0 ]
-	wait_for 180 restarts_at_least "$S" 199
-	wait_for 20 state_is "$S" running
-	after=$(fd_list "$mon")
-	echo "$after"
-	[ "$first" = "$after" ]
+	fds_stable "$S" 199 180
 	run sv "$S" stop
 	[ "$status" -eq 0 ]
 }
