@@ -18,32 +18,99 @@
 #endif
 
 enum {
-	A_ALL = 1, /* accepts --all */
-	A_NONE_IS_ALL = 2, /* no name means every service */
-	A_PARALLEL = 4, /* several names run concurrently */
+	A_NONE_IS_ALL = 1, /* no name means every service */
+	A_PARALLEL = 2, /* several names run concurrently */
 };
 
+/* The options an action may take besides -c, -q and -v: one bit each, in
+ * the order of the option table below. */
+enum {
+	O_ALL = 1 << 0,
+	O_JSON = 1 << 1,
+	O_BRIEF = 1 << 2,
+	O_LINES = 1 << 3,
+	O_FOLLOW = 1 << 4,
+	O_SCRIPT_SVCCTL = 1 << 5,
+	O_SCRIPT_CONFIG = 1 << 6,
+};
+
+static const struct option_name {
+	unsigned bit;
+	const char *name;
+} option_names[] = {
+	{O_ALL, "all"},
+	{O_JSON, "json"},
+	{O_BRIEF, "brief"},
+	{O_LINES, "lines"},
+	{O_FOLLOW, "follow"},
+	{O_SCRIPT_SVCCTL, "script-svcctl"},
+	{O_SCRIPT_CONFIG, "script-config"},
+};
+
+/* The synopsis: --help prints it whole, a refused option the action's own
+ * line(s). */
+enum synopsis {
+	SYN_TRANSITION,
+	SYN_RELOAD,
+	SYN_STATUS,
+	SYN_CHECK,
+	SYN_LOGS,
+	SYN_SCRIPT,
+	SYN_BOOT,
+	SYN_COUNT,
+};
+
+static const char *const synopsis[SYN_COUNT] = {
+	[SYN_TRANSITION] =
+		"svcctl [-c FILE] [-q] [-v] NAME start|stop|restart|try-restart\n"
+		"svcctl [-c FILE] [-q] [-v] start|stop|restart|try-restart "
+		"NAME... | --all",
+	[SYN_RELOAD] = "svcctl [-c FILE] [-q] [-v] NAME reload|force-reload",
+	[SYN_STATUS] = "svcctl [-c FILE] [-q] [-v] status [--json | --brief] [NAME... | "
+		       "--all]",
+	[SYN_CHECK] = "svcctl [-c FILE] [-q] [-v] check [NAME... | --all]",
+	[SYN_LOGS] = "svcctl [-c FILE] NAME logs [-n N] [-f]",
+	[SYN_SCRIPT] = "svcctl [-c FILE] NAME initscript|enable [--script-svcctl PATH] "
+		       "[--script-config PATH]",
+	[SYN_BOOT] = "svcctl [-c FILE] NAME disable|is-enabled",
+};
+
+#define O_TRANSITION O_ALL
+#define O_SCRIPT (O_SCRIPT_SVCCTL | O_SCRIPT_CONFIG)
+
+/* The command table: handler, how names are taken, the options taken. */
 static const struct action {
 	const char *name;
 	action_fn fn;
 	unsigned flags;
+	unsigned opts;
+	enum synopsis syn;
 	const char *help;
 } actions[] = {
-	{"start", cmd_start, A_ALL | A_PARALLEL, "start unless already running"},
-	{"stop", cmd_stop, A_ALL | A_PARALLEL, "stop if running"},
-	{"restart", cmd_restart, A_ALL | A_PARALLEL, "stop, then start"},
-	{"try-restart", cmd_try_restart, A_ALL | A_PARALLEL, "restart only if running"},
-	{"condrestart", cmd_try_restart, A_ALL | A_PARALLEL, "same as try-restart"},
-	{"reload", cmd_reload, 0, "send reload_signal"},
-	{"force-reload", cmd_force_reload, 0, "reload if configured, else restart"},
-	{"status", cmd_status, A_ALL | A_NONE_IS_ALL,
+	{"start", cmd_start, A_PARALLEL, O_TRANSITION, SYN_TRANSITION,
+	 "start unless already running"},
+	{"stop", cmd_stop, A_PARALLEL, O_TRANSITION, SYN_TRANSITION, "stop if running"},
+	{"restart", cmd_restart, A_PARALLEL, O_TRANSITION, SYN_TRANSITION,
+	 "stop, then start"},
+	{"try-restart", cmd_try_restart, A_PARALLEL, O_TRANSITION, SYN_TRANSITION,
+	 "restart only if running"},
+	{"condrestart", cmd_try_restart, A_PARALLEL, O_TRANSITION, SYN_TRANSITION,
+	 "same as try-restart"},
+	{"reload", cmd_reload, 0, 0, SYN_RELOAD, "send reload_signal"},
+	{"force-reload", cmd_force_reload, 0, 0, SYN_RELOAD,
+	 "reload if configured, else restart"},
+	{"status", cmd_status, A_NONE_IS_ALL, O_ALL | O_JSON | O_BRIEF, SYN_STATUS,
 	 "show state (all services: one line each)"},
-	{"check", cmd_check, A_ALL | A_NONE_IS_ALL, "validate the configuration"},
-	{"logs", cmd_logs, 0, "print the log tail (-n N, -f)"},
-	{"initscript", cmd_initscript, 0, "print an LSB init script"},
-	{"enable", cmd_enable, 0, "install the init script and rc links"},
-	{"disable", cmd_disable, 0, "remove them"},
-	{"is-enabled", cmd_is_enabled, 0, "exit 0 if enabled at boot"},
+	{"check", cmd_check, A_NONE_IS_ALL, O_ALL, SYN_CHECK,
+	 "validate the configuration"},
+	{"logs", cmd_logs, 0, O_LINES | O_FOLLOW, SYN_LOGS,
+	 "print the log tail (-n N, -f)"},
+	{"initscript", cmd_initscript, 0, O_SCRIPT, SYN_SCRIPT,
+	 "print an LSB init script"},
+	{"enable", cmd_enable, 0, O_SCRIPT, SYN_SCRIPT,
+	 "install the init script and rc links"},
+	{"disable", cmd_disable, 0, 0, SYN_BOOT, "remove them"},
+	{"is-enabled", cmd_is_enabled, 0, 0, SYN_BOOT, "exit 0 if enabled at boot"},
 };
 
 static const struct action *find_action(const char *word)
@@ -54,22 +121,40 @@ static const struct action *find_action(const char *word)
 	return NULL;
 }
 
+/* Prints lines (separated by newlines) after first, the rest indented
+ * under it. */
+static void print_lines(FILE *f, const char *first, const char *lines)
+{
+	const char *p = lines;
+
+	fputs(first, f);
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (p != lines)
+			fputs("       ", f);
+		fprintf(f, "%.*s\n", (int)len, p);
+		p += len + (nl != NULL);
+	}
+}
+
 static void usage(FILE *f)
 {
+	for (int i = 0; i < SYN_COUNT; i++)
+		print_lines(f, i == 0 ? "usage: " : "       ", synopsis[i]);
 	fprintf(f,
-		"usage: svcctl [-c FILE] [-q] [-v] NAME ACTION\n"
-		"       svcctl [-c FILE] [-q] [-v] ACTION NAME...\n"
-		"       svcctl [-c FILE] ACTION --all\n"
-		"       svcctl [-c FILE] status [--json]\n"
-		"       svcctl -h | -V\n"
+		"       svcctl -h | --help\n"
+		"       svcctl -V | --version\n"
 		"\n"
 		"options:\n"
 		"  -c, --config FILE  global configuration (default " SYSCONFDIR
-		"/svcctl/svcctl.conf)\n"
+		"/svcctl/svcctl.conf;\n"
+		"                     other users: ~/.config/svcctl/svcctl.conf)\n"
 		"  -q, --quiet        no normal output; errors still go to stderr\n"
 		"  -v, --verbose      say more\n"
-		"  -a, --all          every service (start, stop, restart, status, "
-		"check)\n"
+		"  -a, --all          every service (start, stop, restart, "
+		"try-restart, status, check)\n"
 		"      --json         status as one JSON object per service\n"
 		"      --brief        status: one line, as LSB init scripts print it\n"
 		"      --script-svcctl PATH, --script-config PATH\n"
@@ -77,10 +162,28 @@ static void usage(FILE *f)
 		"script runs\n"
 		"  -n, --lines N      logs: how many lines (default 10)\n"
 		"  -f, --follow       logs: keep printing new lines\n"
+		"  -h, --help         this text\n"
+		"  -V, --version      the version\n"
 		"\n"
 		"actions:\n");
 	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
 		fprintf(f, "  %-13s %s\n", actions[i].name, actions[i].help);
+}
+
+/* An option the action does not take: exit 2 with the action's own usage. */
+static int refuse_option(const struct action *act, unsigned given)
+{
+	const char *name = "?";
+
+	for (size_t i = 0; i < sizeof(option_names) / sizeof(option_names[0]); i++)
+		if (given & option_names[i].bit) {
+			name = option_names[i].name;
+			break;
+		}
+	fprintf(stderr, "svcctl: %s does not take --%s\n", act->name, name);
+	print_lines(stderr, "usage: ", synopsis[act->syn]);
+	fprintf(stderr, "Try 'svcctl --help'.\n");
+	return EXIT_USAGE;
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -134,6 +237,7 @@ int main(int argc, char **argv)
 	const struct action *act;
 	const char *config = NULL;
 	char **words;
+	unsigned given[8], ngiven = 0, seen = 0, bit;
 	int nwords, opt, rc;
 	bool every;
 	long n;
@@ -143,6 +247,18 @@ int main(int argc, char **argv)
 		return supervise_main(argv);
 	c.argv0 = argv[0];
 	while ((opt = getopt_long(argc, argv, "c:qvhVan:f", longopts, NULL)) != -1) {
+		bit = opt == 'a'     ? O_ALL
+			: opt == 'J' ? O_JSON
+			: opt == 'B' ? O_BRIEF
+			: opt == 'n' ? O_LINES
+			: opt == 'f' ? O_FOLLOW
+			: opt == 'S' ? O_SCRIPT_SVCCTL
+			: opt == 'C' ? O_SCRIPT_CONFIG
+				     : 0;
+		if (bit && !(seen & bit)) { /* 7 bits: given[] has room */
+			seen |= bit;
+			given[ngiven++] = bit;
+		}
 		switch (opt) {
 		case 'c': config = optarg; break;
 		case 'q': verbosity = 0; break;
@@ -188,13 +304,15 @@ int main(int argc, char **argv)
 			strv_free(&names);
 			return rc;
 		}
+	/* in the order given: the first one the action does not take is named */
+	for (unsigned i = 0; i < ngiven; i++)
+		if (!(act->opts & given[i])) {
+			strv_free(&names);
+			return refuse_option(act, given[i]);
+		}
 	if (c.all && names.n) {
 		strv_free(&names);
 		return usage_error("%s", "--all and service names exclude each other");
-	}
-	if (c.all && !(act->flags & A_ALL)) {
-		strv_free(&names);
-		return usage_error("%s does not take --all", act->name);
 	}
 	if (!c.all && names.n == 0 && !(act->flags & A_NONE_IS_ALL))
 		return usage_error("%s: which service?", act->name);
