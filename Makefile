@@ -34,7 +34,7 @@ endif
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=undefined
 
-LIB_SRC = src/argv.c src/cmd.c src/conf.c src/forking.c src/ident.c src/initscript.c src/logfile.c \
+LIB_SRC = src/argv.c src/cmd.c src/conf.c src/follow.c src/forking.c src/ident.c src/initscript.c src/logfile.c \
           src/msg.c src/notify.c src/order.c src/path.c src/pidfile.c src/plan.c src/pool.c src/proc.c src/service.c src/spawn.c \
           src/state.c src/status.c src/stop.c src/supervise.c src/util.c
 SRC     = src/main.c $(LIB_SRC)

@@ -774,6 +774,17 @@ int cmd_logs(struct cmdctx *c, const char *name)
 	if (rc)
 		return rc;
 	log = service_log_path(&svc);
+	if (!log && svc.out.kind != OUT_FILE && svc.err.kind != OUT_FILE) {
+		/* nothing to print from: say where the output went instead */
+		if (svc.out.kind == OUT_SYSLOG || svc.err.kind == OUT_SYSLOG)
+			msg_error(NULL,
+				  "%s logs to syslog; see the system log (ident %s)",
+				  name, name);
+		else
+			msg_error(NULL, "%s discards its output (stdout = null)", name);
+		service_free(&svc);
+		return EXIT_FAILED;
+	}
 	if (log) {
 		const char *why;
 		int fd = path_open_trusted(log, O_RDONLY, 0, &why);
@@ -798,7 +809,8 @@ int cmd_logs(struct cmdctx *c, const char *name)
 	}
 	fflush(stdout);
 	if ((c->follow ? log_follow(log, c->lines, STDOUT_FILENO)
-		       : log_tail(log, c->lines, "", STDOUT_FILENO)) < 0) {
+		       : log_tail(log, c->lines, "", STDOUT_FILENO)) < 0 &&
+	    errno != EPIPE) { /* the reader went away (| head): done, quietly */
 		msg_error(name, "%s: %s", log,
 			  errno == EINVAL ? "not a regular file" : strerror(errno));
 		rc = EXIT_FAILED;

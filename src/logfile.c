@@ -86,7 +86,7 @@ static ssize_t emit_lines(struct line_out *o, const char *buf, size_t len,
 /* Where the last `lines` lines of the file (size bytes) begin: read
  * backwards in blocks until enough newlines are seen, so a large log costs
  * only what is printed and the first line is never a fragment. */
-static int tail_start(int in, off_t size, int lines, off_t *start)
+int log_tail_start(int in, off_t size, int lines, off_t *start)
 {
 	char block[65536];
 	off_t pos = size;
@@ -166,7 +166,7 @@ static int copy_lines(struct line_out *o, int in, off_t from, off_t to, bool par
 }
 
 /* The log as root reads it: never through a link a user could have made. */
-static int open_log(const char *path, struct stat *st)
+int log_open(const char *path, struct stat *st)
 {
 	const char *why;
 	int in = path_open_trusted(path, O_RDONLY, 0, &why);
@@ -198,10 +198,10 @@ int log_tail(const char *path, int lines, const char *indent, int fd)
 
 	if (lines <= 0)
 		return 0;
-	in = open_log(path, &st);
+	in = log_open(path, &st);
 	if (in < 0)
 		return -1;
-	if (tail_start(in, st.st_size, lines, &start) == 0 &&
+	if (log_tail_start(in, st.st_size, lines, &start) == 0 &&
 	    copy_lines(&o, in, start, st.st_size, true, &upto) == 0)
 		rc = 0;
 	saved = errno;
@@ -214,63 +214,19 @@ int log_tail(const char *path, int lines, const char *indent, int fd)
 	return rc;
 }
 
-static void nap(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-/* tail -F in C: prints the last lines, then what is appended, and follows
- * the path across rotation (renamed away and replaced) and truncation by
- * re-examining it every quarter second. Returns only on an error. */
-int log_follow(const char *path, int lines, int fd)
+/* Writes bytes from..to of in to fd as log_tail prints them: whole lines
+ * (the last one too when partial), *upto set past what was printed. */
+int log_copy(int in, off_t from, off_t to, bool partial, off_t *upto, int fd)
 {
 	struct line_out o = {.fd = fd, .indent = ""};
-	struct stat st, now;
-	off_t pos;
-	int in = open_log(path, &st), saved;
+	int rc = copy_lines(&o, in, from, to, partial, upto), saved = errno;
 
-	if (in < 0)
-		return -1;
-	pos = st.st_size;
-	if (lines > 0 && tail_start(in, st.st_size, lines, &pos) < 0)
-		goto fail;
-	for (;;) {
-		if (fstat(in, &now) < 0)
-			goto fail;
-		if (now.st_size < pos) /* truncated: start again at its beginning */
-			pos = 0;
-		if (copy_lines(&o, in, pos, now.st_size, false, &pos) < 0 ||
-		    out_flush(&o) < 0)
-			goto fail;
-		if (stat(path, &now) == 0 &&
-		    (now.st_ino != st.st_ino || now.st_dev != st.st_dev)) {
-			/* replaced: finish the old file, then read the new one whole */
-			int next = open_log(path, &now);
-			if (next >= 0) {
-				struct stat old;
-				if (fstat(in, &old) == 0 &&
-				    copy_lines(&o, in, pos, old.st_size, true, &pos) <
-					    0) {
-					close(next);
-					goto fail;
-				}
-				close(in);
-				in = next;
-				st = now;
-				pos = 0;
-				continue;
-			}
-		}
-		nap(250);
+	if (out_flush(&o) < 0 && rc == 0) {
+		saved = errno;
+		rc = -1;
 	}
-fail:
-	saved = errno;
-	close(in);
 	errno = saved;
-	return -1;
+	return rc;
 }
 
 /* ---- the monitor's log sink ---------------------------------------------

@@ -651,6 +651,10 @@ void msg_warn(const char *name, const char *fmt, ...)
 void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int log_tail(const char *path, int lines, const char *indent, int fd);
+struct stat;
+int log_open(const char *path, struct stat *st);
+int log_tail_start(int in, off_t size, int lines, off_t *start);
+int log_copy(int in, off_t from, off_t to, bool partial, off_t *upto, int fd);
 int log_follow(const char *path, int lines, int fd);
 
 /* the monitor's log sink (logfile.c) */
