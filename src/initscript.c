@@ -729,6 +729,49 @@ static int make_links(struct boot_tx *tx, const struct service *svc)
 	return 0;
 }
 
+/* Is path, or the nearest directory above it that exists (what enable
+ * would create it in), the caller's own? */
+static bool dir_is_callers(const char *path)
+{
+	char *p = xstrdup(path);
+	bool ours = false;
+
+	for (;;) {
+		struct stat st;
+		int fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		char *slash;
+
+		if (fd >= 0) {
+			ours = fstat(fd, &st) == 0 && st.st_uid == geteuid();
+			close(fd);
+			break;
+		}
+		slash = strrchr(p, '/');
+		if (errno != ENOENT || !slash || slash == p)
+			break;
+		*slash = '\0';
+	}
+	free(p);
+	return ours;
+}
+
+/* A user may register boot scripts only in directories of the user's own
+ * (a sandbox, a chroot being prepared): the system's are root's. Says so
+ * before anything is tried, instead of a "Permission denied" on a path. */
+static int boot_dirs_allowed(const struct globalconf *gc, const char *action,
+			     struct errlist *el)
+{
+	if (running_as_root() ||
+	    (dir_is_callers(gc->initd_dir) && dir_is_callers(gc->rc_dir)))
+		return 0;
+	errlist_add(el,
+		    "%s needs root, or initd_dir and rc_dir that you own: set them in "
+		    "~/.config/svcctl/svcctl.conf (now %s and %s)",
+		    action, gc->initd_dir, gc->rc_dir);
+	errno = EPERM;
+	return -1;
+}
+
 /* Installs the script as initd_dir/NAME and registers it for boot, all or
  * nothing, under the boot lock. Messages ("PATH: reason") go to el. */
 int initscript_enable(const struct globalconf *gc, const struct service *svc,
@@ -740,6 +783,8 @@ int initscript_enable(const struct globalconf *gc, const struct service *svc,
 	int owned, rc = -1;
 
 	tx_init(&tx, gc, svc->name, el);
+	if (boot_dirs_allowed(gc, "enable", el) < 0)
+		goto out;
 	if (initscript_validate(svc, &why) < 0) {
 		tx_fail(&tx, svc->ini_path, why);
 		goto out;
@@ -800,6 +845,8 @@ int initscript_disable(const struct globalconf *gc, const char *name, struct err
 	int owned, rc = -1;
 
 	tx_init(&tx, gc, name, el);
+	if (boot_dirs_allowed(gc, "disable", el) < 0)
+		goto out;
 	if (tx_begin(&tx, false) < 0) {
 		if (errno == ENOENT)
 			rc = 0; /* no initd_dir: nothing is enabled */

@@ -340,6 +340,11 @@ int main(int argc, char **argv)
 			return act->fn == cmd_status ? STATUS_UNKNOWN
 						     : EXIT_NOTCONFIGURED;
 		}
+		if (names.n == 0 && verbosity >= 1)
+			/* not an error (an empty list is an answer), but a user
+			 * who has not written a service yet learns where to */
+			fprintf(stderr, "svcctl: no services: write one as %s/NAME.ini\n",
+				c.gc.services_dir);
 		if (act->fn == cmd_status) {
 			rc = cmd_status_list(&c, &names);
 			goto out;
