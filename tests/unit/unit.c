@@ -1985,6 +1985,7 @@ static void test_pool_deps(void)
 }
 
 static void test_logsink(void);
+static void test_log_copy(void);
 
 /* ---- sd_notify messages (notify_parse: pure, a fuzz target) ---------- */
 
@@ -2087,6 +2088,7 @@ static void run_all(void)
 	test_path();
 	test_untrusted_input();
 	test_logsink();
+	test_log_copy();
 	test_conf_defaults();
 	test_status_render();
 	test_notify_parse();
@@ -2097,7 +2099,7 @@ static void run_all(void)
 /* How many checks run_all() makes, declared before any runs: a run that ends
  * early (an exit(0) part-way, a check skipped by a bad branch) is then a
  * failure, not a shorter pass. Change it with the checks. */
-#define UNIT_PLAN 459
+#define UNIT_PLAN 463
 
 static bool starts_with(const char *s, const char *prefix)
 {
@@ -2682,6 +2684,41 @@ out:
 	free(sock);
 	free(longline);
 	free(want);
+}
+
+/* The pieces logs -f is built from: where the last lines begin, and whole
+ * lines only until the caller asks for the unfinished one. */
+static void test_log_copy(void)
+{
+	char *path = xasprintf("%s/follow.log", tmpdir), got[64] = "";
+	int fds[2], in;
+	off_t start = -1, upto = -1;
+	ssize_t r;
+	bool ok;
+
+	if (pipe(fds) < 0)
+		bail_out("cannot make a pipe", "");
+	write_text(path, "a\nb\npart");
+	in = open(path, O_RDONLY | O_CLOEXEC);
+	ok = log_tail_start(in, 8, 2, &start) == 0;
+	CHECK(ok && start == 2,
+	      "log_tail_start: the last 2 lines of a\\nb\\npart begin at b (got %lld)",
+	      (long long)start);
+	ok = log_copy(in, 0, 8, false, &upto, fds[1]) == 0;
+	CHECK(ok && upto == 4,
+	      "log_copy: whole lines only, up to the unfinished one (upto %lld)",
+	      (long long)upto);
+	ok = log_copy(in, upto, 8, true, &upto, fds[1]) == 0;
+	CHECK(ok && upto == 8, "log_copy: the unfinished line when asked (upto %lld)",
+	      (long long)upto);
+	r = read(fds[0], got, sizeof(got) - 1);
+	got[r > 0 ? r : 0] = '\0';
+	CHECK_STR(got, "a\nb\npart\n", "log_copy: what was printed");
+	close(in);
+	close(fds[0]);
+	close(fds[1]);
+	unlink(path);
+	free(path);
 }
 
 static void test_logsink(void)
