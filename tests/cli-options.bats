@@ -31,7 +31,7 @@ ACTIONS="start stop restart try-restart condrestart reload force-reload status c
 OPTIONS="--all --json --brief --lines --follow --script-svcctl --script-config"
 
 @test "every action refuses every option it does not take: exit 2, the action's usage, nothing done" {
-	local action opt words n=0
+	local action opt n=0
 	marked_service web
 	for action in $ACTIONS; do
 		for opt in $OPTIONS; do
