@@ -149,8 +149,8 @@ static void usage(FILE *f)
 		"\n"
 		"options:\n"
 		"  -c, --config FILE  global configuration (default " SYSCONFDIR
-		"/svcctl/svcctl.conf;\n"
-		"                     other users: ~/.config/svcctl/svcctl.conf)\n"
+		"/svcctl/svcctl.conf)\n"
+		"                     (a user's: ~/.config/svcctl/svcctl.conf)\n"
 		"  -q, --quiet        no normal output; errors still go to stderr\n"
 		"  -v, --verbose      say more\n"
 		"  -a, --all          every service (start, stop, restart, "
