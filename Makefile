@@ -38,7 +38,7 @@ LIB_SRC = src/argv.c src/cmd.c src/conf.c src/forking.c src/ident.c src/initscri
           src/msg.c src/notify.c src/order.c src/path.c src/pidfile.c src/plan.c src/pool.c src/proc.c src/service.c src/spawn.c \
           src/state.c src/status.c src/stop.c src/supervise.c src/util.c
 SRC     = src/main.c $(LIB_SRC)
-HDR     = src/svcctl.h
+HDR     = src/svcctl.h src/keys.def
 
 BUILD   = build
 CHECK   = build/check
