@@ -815,13 +815,14 @@ static int set_should(struct service *svc, const struct entry *e, const char *fi
 enum key_origin { BUILTIN, CONF };
 
 static const struct key {
-	enum section section;
 	const char *name;
-	enum key_origin origin;
 	int (*set)(struct service *svc, const struct entry *e, const char *file,
 		   struct errlist *el);
+	enum section section;
+	enum key_origin origin;
 } keys[] = {
-#define KEY(sec, name, values, dflt, origin, set, help) {SEC_##sec, #name, origin, set},
+#define KEY(sec, key, values, dflt, from, setter, help)                                  \
+	{.name = #key, .set = (setter), .section = SEC_##sec, .origin = (from)},
 #include "keys.def"
 #undef KEY
 };
