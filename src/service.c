@@ -914,7 +914,7 @@ static void print_exit_codes(FILE *f, const struct service *svc)
 
 /* The effective value of key id: what the service runs with, in the syntax
  * its setter reads back. */
-static void print_value_to(FILE *f, const struct service *svc, enum key_id id)
+static void print_value(FILE *f, const struct service *svc, enum key_id id)
 {
 	static const char *const types[] = {"simple", "forking", "notify"};
 	static const char *const policies[] = {"no", "on-failure", "always"};
@@ -975,20 +975,39 @@ static void print_value_to(FILE *f, const struct service *svc, enum key_id id)
 	}
 }
 
-/* " VALUE", or nothing for an empty value */
-static void print_value(FILE *f, const struct service *svc, enum key_id id)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
+#define PRINT_WIDTH 100 /* well under the line limit of the reader */
 
-	if (!m)
-		return;
-	print_value_to(m, svc, id);
-	fclose(m);
-	if (len)
-		fprintf(f, " %s", buf);
-	free(buf);
+/* "KEY = VALUE ; FROM". A long value goes on indented continuation lines,
+ * broken only at a single blank (the reader joins the lines with one) and
+ * never before a word a continuation line cannot start with: '[' would be
+ * a section, ';' and '#' a comment. */
+static void print_entry(FILE *f, const char *key, int keylen, const char *value,
+			const char *from)
+{
+	size_t col = (size_t)fprintf(f, "%.*s =", keylen, key), first = col;
+
+	while (*value) {
+		size_t len = 0;
+
+		/* the word: up to the next blank that may become a line break */
+		while (value[len] &&
+		       !(value[len] == ' ' && len > 0 && value[len - 1] != ' ' &&
+			 value[len + 1] && !strchr(" [;#", value[len + 1])))
+			len++;
+		if (col > first && col + 1 + len > PRINT_WIDTH) {
+			fputs("\n\t", f);
+			col = 8;
+		} else {
+			putc(' ', f);
+			col++;
+		}
+		fwrite(value, 1, len, f);
+		col += len;
+		value += len;
+		if (*value == ' ')
+			value++;
+	}
+	fprintf(f, " ; %s\n", from);
 }
 
 /* The effective configuration as an INI file that loads as the same
@@ -1007,8 +1026,7 @@ void service_print_config(FILE *f, const struct service *svc, const struct globa
 			for (size_t i = 0; i < svc->environment.n; i++) {
 				const char *kv = svc->environment.v[i];
 				const char *eq = strchr(kv, '=');
-				fprintf(f, "%.*s =%s%s ; %s\n", (int)(eq - kv), kv,
-					eq[1] ? " " : "", eq + 1, base);
+				print_entry(f, kv, (int)(eq - kv), eq + 1, base);
 			}
 			continue;
 		}
@@ -1021,9 +1039,17 @@ void service_print_config(FILE *f, const struct service *svc, const struct globa
 				from = base;
 			else if (keys[i].origin == CONF && conf_given(gc, keys[i].name))
 				from = "svcctl.conf";
-			fprintf(f, "%s =", keys[i].name);
-			print_value(f, svc, (enum key_id)i);
-			fprintf(f, " ; %s\n", from);
+			char *buf = NULL;
+			size_t len = 0;
+			FILE *m = open_memstream(&buf, &len);
+
+			if (!m)
+				return;
+			print_value(m, svc, (enum key_id)i);
+			fclose(m);
+			print_entry(f, keys[i].name, (int)strlen(keys[i].name), buf,
+				    from);
+			free(buf);
 		}
 	}
 }

@@ -150,3 +150,25 @@ keysdoc_from() {
 		[[ "$output" == *colour* ]]
 	done
 }
+
+@test "check -v: a value longer than a line is printed on continuation lines that read back" {
+	local words
+	words=$(printf 'word%02d ' $(seq 1 40))
+	marked_service web "description = long"
+	# 40 words of 7 bytes: well over the 198 bytes a line may hold
+	printf '[environment]\nLONG = %s\n' "$(printf 'word%02d ' $(seq 1 20))" \
+		>>"$SB/services/web.ini"
+	printf '  %s\n' "$(printf 'word%02d ' $(seq 21 40))" >>"$SB/services/web.ini"
+	run --separate-stderr sv check -v web
+	show
+	[ "$status" -eq 0 ]
+	[ "$(awk '{ if (length($0) > 198) n++ } END { print n + 0 }' <<<"$output")" -eq 0 ]
+	grep -q $'^\tword' <<<"$output"
+	sed 1d <<<"$output" >"$SB/services/copy.ini"
+	run --separate-stderr sv check copy
+	show
+	[ "$status" -eq 0 ]
+	[ "$(values web)" = "$(values copy)" ]
+	# the continuation lines joined with one blank, as the reader joins them
+	values copy | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n\t/ /g' | grep -qxF "LONG = ${words% }"
+}
