@@ -11,6 +11,11 @@ table_keys() {
 	sed -n 's/^KEY([A-Z]*, \([a-z_]*\),.*/\1/p' "$TOP/src/keys.def"
 }
 
+# joined: stdin with the continuation lines joined to the line they continue
+joined() {
+	sed -e ':a' -e 'N' -e '$!ba' -e 's/\n\t/ /g'
+}
+
 # values NAME: check -v NAME's INI without the header and the origins
 values() {
 	sv check -v "$1" 2>/dev/null | sed -e 1,2d -e 's/ ; [^;]*$//'
@@ -49,7 +54,8 @@ values() {
 	run --separate-stderr sv check -v web
 	show
 	[ "$status" -eq 0 ]
-	grep -qx "exec = $PROGS/exitafter 0 1000 $MARK ; web.ini" <<<"$output"
+	output=$(joined <<<"$output")
+	grep -qxF "exec = $PROGS/exitafter 0 1000 $MARK ; web.ini" <<<"$output"
 	grep -qx 'kill_mode = process ; web.ini' <<<"$output"
 	grep -qx 'success_exit_codes = 0 3 TERM ; web.ini' <<<"$output"
 	grep -qx 'ready_seconds = 0.25 ; web.ini' <<<"$output"
@@ -59,8 +65,8 @@ values() {
 	grep -qx 'restart_max = 5 ; default' <<<"$output"
 	grep -qx 'stop_signal = TERM ; default' <<<"$output"
 	grep -qx 'description = web ; default' <<<"$output"
-	grep -qx "pidfile = $SB/run/web.pid ; default" <<<"$output"
-	grep -qx "stdout = $SB/log/web.log ; default" <<<"$output"
+	grep -qxF "pidfile = $SB/run/web.pid ; default" <<<"$output"
+	grep -qxF "stdout = $SB/log/web.log ; default" <<<"$output"
 	grep -qx 'ready_fd = ; default' <<<"$output"
 }
 
@@ -170,5 +176,5 @@ keysdoc_from() {
 	[ "$status" -eq 0 ]
 	[ "$(values web)" = "$(values copy)" ]
 	# the continuation lines joined with one blank, as the reader joins them
-	values copy | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n\t/ /g' | grep -qxF "LONG = ${words% }"
+	values copy | joined | grep -qxF "LONG = ${words% }"
 }
