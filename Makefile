@@ -2,6 +2,7 @@
 #   make            build build/svcctl (warnings are errors; packagers: make WERROR=)
 #   make demo       run the example service in a sandbox under build/demo
 #   make check      unit and bats tests under ASan and UBSan
+#   make docs       write the key lists of the docs from src/keys.def
 #   make mutate     mutation testing: every tests/mutants patch must be caught
 #   make lint       cppcheck, clang-tidy, shellcheck, mandoc -Tlint
 #   make install    PREFIX, SYSCONFDIR and DESTDIR as usual
@@ -39,11 +40,12 @@ LIB_SRC = src/argv.c src/cmd.c src/conf.c src/follow.c src/forking.c src/ident.c
           src/state.c src/status.c src/stop.c src/supervise.c src/util.c
 SRC     = src/main.c $(LIB_SRC)
 HDR     = src/svcctl.h
+KEYS    = src/keys.def
 
 BUILD   = build
 CHECK   = build/check
 
-.PHONY: all FORCE deps deps-check demo demo-stop check mutate lint initscript install uninstall clean bench
+.PHONY: all FORCE deps deps-check demo demo-stop check docs docs-check mutate lint initscript install uninstall clean bench
 
 # These recipes read the paths from the environment, quoted: a DESTDIR with
 # a space or a quote in it is just a name. Exported only to them, so the
@@ -66,7 +68,7 @@ $(BUILD)/paths.stamp: FORCE
 
 FORCE:
 
-$(BUILD)/svcctl: $(SRC) $(HDR) Makefile $(BUILD)/paths.stamp
+$(BUILD)/svcctl: $(SRC) $(HDR) $(KEYS) Makefile $(BUILD)/paths.stamp
 	@mkdir -p $(BUILD)
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $(SRC) $(LDLIBS)
 
@@ -82,11 +84,11 @@ $(BUILD)/daemon-script.init: $(BUILD)/svcctl etc/svcctl/services/daemon-script.i
 	tests/gen-initscript $(BUILD)/svcctl "$$SBINDIR" "$$SYSCONFDIR" >$@.tmp
 	mv -f $@.tmp $@
 
-$(CHECK)/svcctl: $(SRC) $(HDR) Makefile $(BUILD)/paths.stamp
+$(CHECK)/svcctl: $(SRC) $(HDR) $(KEYS) Makefile $(BUILD)/paths.stamp
 	@mkdir -p $(CHECK)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $(SRC) $(LDLIBS)
 
-$(CHECK)/unit: tests/unit/unit.c $(LIB_SRC) $(HDR) Makefile
+$(CHECK)/unit: tests/unit/unit.c $(LIB_SRC) $(HDR) $(KEYS) Makefile
 	@mkdir -p $(CHECK)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(CPPFLAGS) -Isrc $(LDFLAGS) -o $@ \
 		tests/unit/unit.c $(LIB_SRC) $(LDLIBS)
@@ -112,9 +114,28 @@ demo: deps
 demo-stop:
 	$(BUILD)/svcctl -c etc/svcctl/demo.conf daemon-script stop
 
-check: deps-check
+check: deps-check docs-check
 	@$(MAKE) --no-print-directory $(CHECK)/svcctl $(CHECK)/unit $(CHECK)/progs
 	@tests/run $(CHECK)
+
+# The key lists of these docs are written from src/keys.def by keysdoc
+KEY_DOCS = docs/svcctl.ini.5 docs/configuration.md
+
+$(BUILD)/keysdoc: src/keysdoc.c $(KEYS) Makefile
+	@mkdir -p $(BUILD)
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ src/keysdoc.c
+
+docs: $(BUILD)/keysdoc
+	@for f in $(KEY_DOCS); do \
+		$(BUILD)/keysdoc $$f >$$f.tmp && mv -f $$f.tmp $$f || { rm -f $$f.tmp; exit 1; }; \
+	done
+
+# fails when a doc's key list is not what src/keys.def says: run make docs
+docs-check: $(BUILD)/keysdoc
+	@for f in $(KEY_DOCS); do \
+		$(BUILD)/keysdoc $$f | diff -u $$f - || \
+			{ echo "$$f: out of date with src/keys.def; run make docs" >&2; exit 1; }; \
+	done
 
 # not part of check: it builds and tests the tree once per mutant (minutes)
 mutate: deps-check
@@ -130,7 +151,7 @@ lint:
 	# SC2154: bats sets $stderr and $output, the helpers set timing globals
 	shellcheck -S warning -e SC2154 tests/*.bats
 	shellcheck -s sh init.d/daemon-script
-	mandoc -Tlint -Wwarning docs/svcctl.8
+	mandoc -Tlint -Wwarning docs/svcctl.8 docs/svcctl.ini.5 docs/svcctl.conf.5
 
 # BENCH_ONLY=run, BENCH_ONLY=supervise or BENCH_ONLY=ready runs one of the three
 bench: $(BUILD)/svcctl

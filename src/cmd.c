@@ -716,6 +716,10 @@ int cmd_check(struct cmdctx *c, const char *name)
 			 strerror(errno));
 	free(path);
 	msg_info("%s: ok\n", name);
+	if (verbosity >= 2) { /* check -v: the effective configuration */
+		service_print_config(stdout, &svc, &c->gc);
+		fflush(stdout);
+	}
 	service_free(&svc);
 	return EXIT_OK;
 }

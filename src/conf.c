@@ -461,6 +461,9 @@ int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 					sizeof(msg)) < 0)
 			errlist_add(el, "%s: %s", file, msg);
 	}
+	for (size_t i = 0; opts[i].name; i++)
+		if (cfg_getopt(cfg, opts[i].name)->flags & CFGF_MODIFIED)
+			strv_push(&gc->given, opts[i].name);
 	if (el->msgs.n == before) {
 		if (!gc->path) {
 			gc->path = file;
@@ -488,5 +491,15 @@ void conf_free(struct globalconf *gc)
 	free(gc->log_dir);
 	free(gc->initd_dir);
 	free(gc->rc_dir);
+	strv_free(&gc->given);
 	memset(gc, 0, sizeof(*gc));
+}
+
+/* Did the file read set this option? */
+bool conf_given(const struct globalconf *gc, const char *option)
+{
+	for (size_t i = 0; i < gc->given.n; i++)
+		if (strcmp(gc->given.v[i], option) == 0)
+			return true;
+	return false;
 }

@@ -491,183 +491,361 @@ static int set_exit_codes(struct service *svc, const struct entry *e, const char
 	return rc;
 }
 
-static int set_service_key(struct service *svc, const struct entry *e, const char *file,
+/* One function per key of keys.def, named there. */
+static int set_description(struct service *svc, const struct entry *e, const char *file,
 			   struct errlist *el)
 {
-	const char *k = e->key, *v = e->value;
 	const char *why;
 
-	if (strcmp(k, "description") == 0) {
-		if (initscript_check_description(v, &why) < 0)
-			return BAD("description %s", why);
-		free(svc->description);
-		svc->description = xstrdup(v);
-	} else if (strcmp(k, "exec") == 0) {
-		free(svc->exec_line);
-		svc->exec_line = xstrdup(v);
-		strv_free(&svc->argv);
-		if (argv_split(v, &svc->argv, &why) < 0)
-			return BAD("exec: %s", why);
-		if (strchr(svc->argv.v[0], '/') && svc->argv.v[0][0] != '/')
-			return BAD("exec: the program must be an absolute path or a bare "
-				   "name, not '%s'",
-				   svc->argv.v[0]);
-	} else if (strcmp(k, "type") == 0) {
-		if (strcmp(v, "simple") == 0)
-			svc->type = TYPE_SIMPLE;
-		else if (strcmp(v, "forking") == 0)
-			svc->type = TYPE_FORKING;
-		else if (strcmp(v, "notify") == 0)
-			svc->type = TYPE_NOTIFY;
-		else
-			return BAD("type must be simple, forking or notify, not '%s'", v);
-	} else if (strcmp(k, "pidfile") == 0) {
-		if (!*v)
-			return 0;
-		svc->pidfile_configured = true;
-		return set_abs_path(&svc->pidfile, e, file, el);
-	} else if (strcmp(k, "user") == 0) {
-		struct passwd *pw;
-		if (!*v)
-			return 0;
-		pw = getpwnam(v);
-		if (!pw)
-			return BAD("unknown user '%s'", v);
-		free(svc->user);
-		svc->user = xstrdup(v);
-		svc->uid = pw->pw_uid;
-		svc->set_user = true;
-		if (!svc->set_group)
-			svc->gid = pw->pw_gid;
-	} else if (strcmp(k, "group") == 0) {
-		struct group *gr;
-		if (!*v)
-			return 0;
-		gr = getgrnam(v);
-		if (!gr)
-			return BAD("unknown group '%s'", v);
-		free(svc->group);
-		svc->group = xstrdup(v);
-		svc->gid = gr->gr_gid;
-		svc->set_group = true;
-	} else if (strcmp(k, "directory") == 0) {
-		return set_abs_path(&svc->directory, e, file, el);
-	} else if (strcmp(k, "umask") == 0) {
-		char *end;
-		unsigned long m = strtoul(v, &end, 8);
-		if (!*v || *end || m > 0777)
-			return BAD("umask must be octal 000..777, not '%s'", v);
-		svc->umask = (mode_t)m;
-	} else if (strcmp(k, "nice") == 0) {
-		return set_int(&svc->nice, -20, 19, e, file, el);
-	} else if (strcmp(k, "limit_nofile") == 0) {
-		if (!*v)
-			return 0;
-		return set_limit(svc, e, file, el);
-	} else if (strcmp(k, "environment_file") == 0) {
-		if (!*v)
-			return 0;
-		svc->environment_file_optional = v[0] == '-';
-		if (v[svc->environment_file_optional] != '/')
-			return BAD("environment_file must be an absolute path, not '%s'",
-				   v);
-		free(svc->environment_file);
-		svc->environment_file = xstrdup(v + svc->environment_file_optional);
-	} else if (strcmp(k, "stdout") == 0) {
-		if (!*v)
-			return 0;
-		return set_output(&svc->out, e, false, file, el);
-	} else if (strcmp(k, "stderr") == 0) {
-		if (!*v)
-			return 0;
-		return set_output(&svc->err, e, true, file, el);
-	} else if (strcmp(k, "log_max_bytes") == 0) {
-		if (parse_size(v, &svc->log_max_bytes) < 0)
-			return BAD("log_max_bytes must be a size like 10M, not '%s'", v);
-		svc->log_max_bytes_set = true;
-	} else if (strcmp(k, "log_backups") == 0) {
-		return set_int(&svc->log_backups, 0, LOG_BACKUPS_LIMIT, e, file, el);
-	} else if (strcmp(k, "ready_seconds") == 0) {
-		return set_seconds(&svc->ready_seconds, e, file, el);
-	} else if (strcmp(k, "start_timeout") == 0) {
-		return set_seconds(&svc->start_timeout, e, file, el);
-	} else if (strcmp(k, "ready_fd") == 0) {
-		long n;
-
-		if (!*v) {
-			svc->ready_fd = 0;
-			return 0;
-		}
-		if (parse_int(v, 0, READY_FD_MAX, &n) < 0 || n < READY_FD_MIN)
-			return BAD("ready_fd must be a descriptor %d..%d (0-2 are the "
-				   "program's stdin, stdout and stderr), not '%s'",
-				   READY_FD_MIN, READY_FD_MAX, v);
-		svc->ready_fd = (int)n;
-	} else if (strcmp(k, "stop_timeout") == 0) {
-		return set_seconds(&svc->stop_timeout, e, file, el);
-	} else if (strcmp(k, "stop_signal") == 0) {
-		svc->stop_signal = signal_from_name(v);
-		if (!svc->stop_signal)
-			return BAD("stop_signal: unknown signal '%s'", v);
-	} else if (strcmp(k, "reload_signal") == 0) {
-		if (strcmp(v, "none") == 0 || !*v) {
-			svc->reload_signal = 0;
-			return 0;
-		}
-		svc->reload_signal = signal_from_name(v);
-		if (!svc->reload_signal)
-			return BAD("reload_signal: unknown signal '%s' (or none)", v);
-	} else if (strcmp(k, "kill_mode") == 0) {
-		if (strcmp(v, "group") == 0)
-			svc->kill_mode = KILL_GROUP;
-		else if (strcmp(v, "process") == 0)
-			svc->kill_mode = KILL_PROCESS;
-		else
-			return BAD("kill_mode must be group or process, not '%s'", v);
-	} else if (strcmp(k, "restart") == 0) {
-		if (service_restart_policy(v, &svc->restart) < 0)
-			return BAD("restart must be no, on-failure or always, not '%s'",
-				   v);
-	} else if (strcmp(k, "restart_delay") == 0) {
-		return set_seconds(&svc->restart_delay, e, file, el);
-	} else if (strcmp(k, "restart_max") == 0) {
-		return set_int(&svc->restart_max, 0, RESTART_MAX_LIMIT, e, file, el);
-	} else if (strcmp(k, "success_exit_codes") == 0) {
-		return set_exit_codes(svc, e, file, el);
-	} else {
-		return BAD("unknown key '%s' in [service]", k);
-	}
+	if (initscript_check_description(e->value, &why) < 0)
+		return BAD("description %s", why);
+	free(svc->description);
+	svc->description = xstrdup(e->value);
 	return 0;
 }
 
-static int set_install_key(struct service *svc, const struct entry *e, const char *file,
-			   struct errlist *el)
+static int set_exec(struct service *svc, const struct entry *e, const char *file,
+		    struct errlist *el)
 {
-	const char *k = e->key, *v = e->value;
 	const char *why;
 
-	if (strcmp(k, "runlevels") == 0) {
-		if (initscript_check_runlevels(v, &why) < 0)
-			return BAD("runlevels '%s': %s", v, why);
-		free(svc->runlevels);
-		svc->runlevels = xstrdup(v);
-	} else if (strcmp(k, "start_priority") == 0) {
-		return set_int(&svc->start_priority, 0, 99, e, file, el);
-	} else if (strcmp(k, "stop_priority") == 0) {
-		return set_int(&svc->stop_priority, 0, 99, e, file, el);
-	} else if (strcmp(k, "requires") == 0 || strcmp(k, "should") == 0) {
-		char **slot = k[0] == 'r' ? &svc->requires : &svc->should;
-		for (const char *p = v; *p; p++)
-			if (!isalnum((unsigned char)*p) && !strchr(" \t$_.@+-", *p))
-				return BAD("%s: '%c' is not allowed in a facility or "
-					   "service name",
-					   k, *p);
-		free(*slot);
-		*slot = xstrdup(v);
-	} else {
-		return BAD("unknown key '%s' in [install]", k);
-	}
+	free(svc->exec_line);
+	svc->exec_line = xstrdup(e->value);
+	strv_free(&svc->argv);
+	if (argv_split(e->value, &svc->argv, &why) < 0)
+		return BAD("exec: %s", why);
+	if (strchr(svc->argv.v[0], '/') && svc->argv.v[0][0] != '/')
+		return BAD("exec: the program must be an absolute path or a bare "
+			   "name, not '%s'",
+			   svc->argv.v[0]);
 	return 0;
+}
+
+static int set_type(struct service *svc, const struct entry *e, const char *file,
+		    struct errlist *el)
+{
+	const char *v = e->value;
+
+	if (strcmp(v, "simple") == 0)
+		svc->type = TYPE_SIMPLE;
+	else if (strcmp(v, "forking") == 0)
+		svc->type = TYPE_FORKING;
+	else if (strcmp(v, "notify") == 0)
+		svc->type = TYPE_NOTIFY;
+	else
+		return BAD("type must be simple, forking or notify, not '%s'", v);
+	return 0;
+}
+
+static int set_pidfile(struct service *svc, const struct entry *e, const char *file,
+		       struct errlist *el)
+{
+	if (!*e->value)
+		return 0;
+	svc->pidfile_configured = true;
+	return set_abs_path(&svc->pidfile, e, file, el);
+}
+
+static int set_user(struct service *svc, const struct entry *e, const char *file,
+		    struct errlist *el)
+{
+	const char *v = e->value;
+	struct passwd *pw;
+
+	if (!*v)
+		return 0;
+	pw = getpwnam(v);
+	if (!pw)
+		return BAD("unknown user '%s'", v);
+	free(svc->user);
+	svc->user = xstrdup(v);
+	svc->uid = pw->pw_uid;
+	svc->set_user = true;
+	if (!svc->set_group)
+		svc->gid = pw->pw_gid;
+	return 0;
+}
+
+static int set_group(struct service *svc, const struct entry *e, const char *file,
+		     struct errlist *el)
+{
+	const char *v = e->value;
+	struct group *gr;
+
+	if (!*v)
+		return 0;
+	gr = getgrnam(v);
+	if (!gr)
+		return BAD("unknown group '%s'", v);
+	free(svc->group);
+	svc->group = xstrdup(v);
+	svc->gid = gr->gr_gid;
+	svc->set_group = true;
+	return 0;
+}
+
+static int set_directory(struct service *svc, const struct entry *e, const char *file,
+			 struct errlist *el)
+{
+	return set_abs_path(&svc->directory, e, file, el);
+}
+
+static int set_umask(struct service *svc, const struct entry *e, const char *file,
+		     struct errlist *el)
+{
+	const char *v = e->value;
+	char *end;
+	unsigned long m = strtoul(v, &end, 8);
+
+	if (!*v || *end || m > 0777)
+		return BAD("umask must be octal 000..777, not '%s'", v);
+	svc->umask = (mode_t)m;
+	return 0;
+}
+
+static int set_nice(struct service *svc, const struct entry *e, const char *file,
+		    struct errlist *el)
+{
+	return set_int(&svc->nice, -20, 19, e, file, el);
+}
+
+static int set_limit_nofile(struct service *svc, const struct entry *e, const char *file,
+			    struct errlist *el)
+{
+	if (!*e->value)
+		return 0;
+	return set_limit(svc, e, file, el);
+}
+
+static int set_environment_file(struct service *svc, const struct entry *e,
+				const char *file, struct errlist *el)
+{
+	const char *v = e->value;
+
+	if (!*v)
+		return 0;
+	svc->environment_file_optional = v[0] == '-';
+	if (v[svc->environment_file_optional] != '/')
+		return BAD("environment_file must be an absolute path, not '%s'", v);
+	free(svc->environment_file);
+	svc->environment_file = xstrdup(v + svc->environment_file_optional);
+	return 0;
+}
+
+static int set_stdout(struct service *svc, const struct entry *e, const char *file,
+		      struct errlist *el)
+{
+	if (!*e->value)
+		return 0;
+	return set_output(&svc->out, e, false, file, el);
+}
+
+static int set_stderr(struct service *svc, const struct entry *e, const char *file,
+		      struct errlist *el)
+{
+	if (!*e->value)
+		return 0;
+	return set_output(&svc->err, e, true, file, el);
+}
+
+static int set_log_max_bytes(struct service *svc, const struct entry *e, const char *file,
+			     struct errlist *el)
+{
+	if (parse_size(e->value, &svc->log_max_bytes) < 0)
+		return BAD("log_max_bytes must be a size like 10M, not '%s'", e->value);
+	svc->log_max_bytes_set = true;
+	return 0;
+}
+
+static int set_log_backups(struct service *svc, const struct entry *e, const char *file,
+			   struct errlist *el)
+{
+	return set_int(&svc->log_backups, 0, LOG_BACKUPS_LIMIT, e, file, el);
+}
+
+static int set_ready_seconds(struct service *svc, const struct entry *e, const char *file,
+			     struct errlist *el)
+{
+	return set_seconds(&svc->ready_seconds, e, file, el);
+}
+
+static int set_start_timeout(struct service *svc, const struct entry *e, const char *file,
+			     struct errlist *el)
+{
+	return set_seconds(&svc->start_timeout, e, file, el);
+}
+
+static int set_ready_fd(struct service *svc, const struct entry *e, const char *file,
+			struct errlist *el)
+{
+	const char *v = e->value;
+	long n;
+
+	if (!*v) {
+		svc->ready_fd = 0;
+		return 0;
+	}
+	if (parse_int(v, 0, READY_FD_MAX, &n) < 0 || n < READY_FD_MIN)
+		return BAD("ready_fd must be a descriptor %d..%d (0-2 are the "
+			   "program's stdin, stdout and stderr), not '%s'",
+			   READY_FD_MIN, READY_FD_MAX, v);
+	svc->ready_fd = (int)n;
+	return 0;
+}
+
+static int set_stop_timeout(struct service *svc, const struct entry *e, const char *file,
+			    struct errlist *el)
+{
+	return set_seconds(&svc->stop_timeout, e, file, el);
+}
+
+static int set_stop_signal(struct service *svc, const struct entry *e, const char *file,
+			   struct errlist *el)
+{
+	svc->stop_signal = signal_from_name(e->value);
+	if (!svc->stop_signal)
+		return BAD("stop_signal: unknown signal '%s'", e->value);
+	return 0;
+}
+
+static int set_reload_signal(struct service *svc, const struct entry *e, const char *file,
+			     struct errlist *el)
+{
+	const char *v = e->value;
+
+	if (strcmp(v, "none") == 0 || !*v) {
+		svc->reload_signal = 0;
+		return 0;
+	}
+	svc->reload_signal = signal_from_name(v);
+	if (!svc->reload_signal)
+		return BAD("reload_signal: unknown signal '%s' (or none)", v);
+	return 0;
+}
+
+static int set_kill_mode(struct service *svc, const struct entry *e, const char *file,
+			 struct errlist *el)
+{
+	if (strcmp(e->value, "group") == 0)
+		svc->kill_mode = KILL_GROUP;
+	else if (strcmp(e->value, "process") == 0)
+		svc->kill_mode = KILL_PROCESS;
+	else
+		return BAD("kill_mode must be group or process, not '%s'", e->value);
+	return 0;
+}
+
+static int set_restart(struct service *svc, const struct entry *e, const char *file,
+		       struct errlist *el)
+{
+	if (service_restart_policy(e->value, &svc->restart) < 0)
+		return BAD("restart must be no, on-failure or always, not '%s'",
+			   e->value);
+	return 0;
+}
+
+static int set_restart_delay(struct service *svc, const struct entry *e, const char *file,
+			     struct errlist *el)
+{
+	return set_seconds(&svc->restart_delay, e, file, el);
+}
+
+static int set_restart_max(struct service *svc, const struct entry *e, const char *file,
+			   struct errlist *el)
+{
+	return set_int(&svc->restart_max, 0, RESTART_MAX_LIMIT, e, file, el);
+}
+
+static int set_success_exit_codes(struct service *svc, const struct entry *e,
+				  const char *file, struct errlist *el)
+{
+	return set_exit_codes(svc, e, file, el);
+}
+
+static int set_runlevels(struct service *svc, const struct entry *e, const char *file,
+			 struct errlist *el)
+{
+	const char *why;
+
+	if (initscript_check_runlevels(e->value, &why) < 0)
+		return BAD("runlevels '%s': %s", e->value, why);
+	free(svc->runlevels);
+	svc->runlevels = xstrdup(e->value);
+	return 0;
+}
+
+static int set_start_priority(struct service *svc, const struct entry *e,
+			      const char *file, struct errlist *el)
+{
+	return set_int(&svc->start_priority, 0, 99, e, file, el);
+}
+
+static int set_stop_priority(struct service *svc, const struct entry *e, const char *file,
+			     struct errlist *el)
+{
+	return set_int(&svc->stop_priority, 0, 99, e, file, el);
+}
+
+/* requires = and should =: facilities and service names */
+static int set_names(char **slot, const struct entry *e, const char *file,
+		     struct errlist *el)
+{
+	for (const char *p = e->value; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr(" \t$_.@+-", *p))
+			return BAD("%s: '%c' is not allowed in a facility or "
+				   "service name",
+				   e->key, *p);
+	free(*slot);
+	*slot = xstrdup(e->value);
+	return 0;
+}
+
+static int set_requires(struct service *svc, const struct entry *e, const char *file,
+			struct errlist *el)
+{
+	return set_names(&svc->requires, e, file, el);
+}
+
+static int set_should(struct service *svc, const struct entry *e, const char *file,
+		      struct errlist *el)
+{
+	return set_names(&svc->should, e, file, el);
+}
+
+enum key_origin { BUILTIN, CONF };
+
+static const struct key {
+	const char *name;
+	int (*set)(struct service *svc, const struct entry *e, const char *file,
+		   struct errlist *el);
+	enum section section;
+	enum key_origin origin;
+} keys[] = {
+#define KEY(sec, key, values, dflt, from, setter, help)                                  \
+	{.name = #key, .set = (setter), .section = SEC_##sec, .origin = (from)},
+#include "keys.def"
+#undef KEY
+};
+
+enum key_id {
+#define KEY(sec, name, values, dflt, origin, set, help) KEY_##name,
+#include "keys.def"
+#undef KEY
+	KEY_COUNT
+};
+
+_Static_assert(KEY_COUNT <= 64, "struct service keys_given has a bit per key");
+
+/* A [service] or [install] key, through the table. */
+static int set_key(struct service *svc, const struct entry *e, const char *file,
+		   struct errlist *el)
+{
+	for (size_t i = 0; i < KEY_COUNT; i++)
+		if (keys[i].section == e->section && strcmp(keys[i].name, e->key) == 0) {
+			svc->keys_given |= 1ULL << i;
+			return keys[i].set(svc, e, file, el);
+		}
+	return BAD("unknown key '%s' in [%s]", e->key, section_names[e->section]);
 }
 
 static int set_environment_key(struct service *svc, const struct entry *e,
@@ -682,6 +860,198 @@ static int set_environment_key(struct service *svc, const struct entry *e,
 			return BAD("'%s' is not a valid environment variable name", k);
 	strv_push_owned(&svc->environment, xasprintf("%s=%s", k, e->value));
 	return 0;
+}
+
+/* Seconds as parse_seconds() reads them back: digits and one dot. */
+static void print_seconds(FILE *f, double v)
+{
+	char buf[64];
+	size_t n = (size_t)snprintf(buf, sizeof(buf), "%.6f", v);
+
+	while (n > 0 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && buf[n - 1] == '.')
+		buf[--n] = '\0';
+	fputs(buf, f);
+}
+
+static void print_signal(FILE *f, int sig)
+{
+	const char *name = signal_name(sig);
+
+	if (strncmp(name, "SIG", 3) == 0)
+		fputs(name + 3, f);
+	else
+		fprintf(f, "%d", sig);
+}
+
+static void print_output(FILE *f, const struct output *o, const char *log_path)
+{
+	switch (o->kind) {
+	case OUT_FILE: fputs(o->path ? o->path : log_path, f); break;
+	case OUT_NULL: fputs("null", f); break;
+	case OUT_SYSLOG: fputs("syslog", f); break;
+	case OUT_STDOUT: fputs("stdout", f); break;
+	}
+}
+
+static void print_exit_codes(FILE *f, const struct service *svc)
+{
+	const char *sep = "";
+
+	for (int i = 0; i < 256; i++)
+		if (svc->success_codes[i]) {
+			fprintf(f, "%s%d", sep, i);
+			sep = " ";
+		}
+	for (int sig = 1; sig <= 64; sig++)
+		if (svc->success_signals >> (sig - 1) & 1) {
+			fputs(sep, f);
+			print_signal(f, sig);
+			sep = " ";
+		}
+}
+
+/* The effective value of key id: what the service runs with, in the syntax
+ * its setter reads back. */
+static void print_value(FILE *f, const struct service *svc, enum key_id id)
+{
+	static const char *const types[] = {"simple", "forking", "notify"};
+	static const char *const policies[] = {"no", "on-failure", "always"};
+
+	switch (id) {
+	case KEY_description: fputs(svc->description, f); break;
+	case KEY_exec: fputs(svc->exec_line ? svc->exec_line : "", f); break;
+	case KEY_type: fputs(types[svc->type], f); break;
+	case KEY_pidfile: fputs(svc->pidfile, f); break;
+	case KEY_ready_fd:
+		if (svc->ready_fd)
+			fprintf(f, "%d", svc->ready_fd);
+		break;
+	case KEY_user: fputs(svc->user ? svc->user : "", f); break;
+	case KEY_group: fputs(svc->group ? svc->group : "", f); break;
+	case KEY_directory: fputs(svc->directory, f); break;
+	case KEY_umask: fprintf(f, "%03o", (unsigned)svc->umask); break;
+	case KEY_nice: fprintf(f, "%d", svc->nice); break;
+	case KEY_limit_nofile:
+		if (svc->nofile_set)
+			fprintf(f, "%llu:%llu", (unsigned long long)svc->nofile_soft,
+				(unsigned long long)svc->nofile_hard);
+		break;
+	case KEY_environment_file:
+		if (svc->environment_file)
+			fprintf(f, "%s%s", svc->environment_file_optional ? "-" : "",
+				svc->environment_file);
+		break;
+	case KEY_stdout: print_output(f, &svc->out, svc->log_path); break;
+	case KEY_stderr: print_output(f, &svc->err, svc->log_path); break;
+	case KEY_log_max_bytes:
+		fprintf(f, "%llu", (unsigned long long)svc->log_max_bytes);
+		break;
+	case KEY_log_backups: fprintf(f, "%d", svc->log_backups); break;
+	case KEY_ready_seconds: print_seconds(f, svc->ready_seconds); break;
+	case KEY_start_timeout: print_seconds(f, svc->start_timeout); break;
+	case KEY_stop_signal: print_signal(f, svc->stop_signal); break;
+	case KEY_stop_timeout: print_seconds(f, svc->stop_timeout); break;
+	case KEY_kill_mode:
+		fputs(svc->kill_mode == KILL_GROUP ? "group" : "process", f);
+		break;
+	case KEY_reload_signal:
+		if (svc->reload_signal)
+			print_signal(f, svc->reload_signal);
+		else
+			fputs("none", f);
+		break;
+	case KEY_restart: fputs(policies[svc->restart], f); break;
+	case KEY_restart_delay: print_seconds(f, svc->restart_delay); break;
+	case KEY_restart_max: fprintf(f, "%d", svc->restart_max); break;
+	case KEY_success_exit_codes: print_exit_codes(f, svc); break;
+	case KEY_runlevels: fputs(svc->runlevels, f); break;
+	case KEY_start_priority: fprintf(f, "%d", svc->start_priority); break;
+	case KEY_stop_priority: fprintf(f, "%d", svc->stop_priority); break;
+	case KEY_requires: fputs(svc->requires, f); break;
+	case KEY_should: fputs(svc->should, f); break;
+	case KEY_COUNT: break;
+	}
+}
+
+#define PRINT_WIDTH 100 /* well under the line limit of the reader */
+
+/* "KEY = VALUE ; FROM". A long value goes on indented continuation lines,
+ * broken only at a single blank (the reader joins the lines with one) and
+ * never before a word a continuation line cannot start with: '[' would be
+ * a section, ';' and '#' a comment. */
+static void print_entry(FILE *f, const char *key, int keylen, const char *value,
+			const char *from)
+{
+	size_t col = (size_t)fprintf(f, "%.*s =", keylen, key), first = col;
+
+	while (*value) {
+		size_t len = 0;
+
+		/* the word: up to the next blank that may become a line break */
+		while (value[len] &&
+		       !(value[len] == ' ' && len > 0 && value[len - 1] != ' ' &&
+			 value[len + 1] && !strchr(" [;#", value[len + 1])))
+			len++;
+		if (col > first && col + 1 + len > PRINT_WIDTH) {
+			fputs("\n\t", f);
+			col = 8;
+		} else {
+			putc(' ', f);
+			col++;
+		}
+		fwrite(value, 1, len, f);
+		col += len;
+		value += len;
+		if (*value == ' ')
+			value++;
+	}
+	fprintf(f, " ; %s\n", from);
+}
+
+/* The effective configuration as an INI file that loads as the same
+ * service: every key of keys.def with its value after the defaults, each
+ * marked with where the value came from (the service's file, svcctl.conf
+ * or the built-in default). */
+void service_print_config(FILE *f, const struct service *svc, const struct globalconf *gc)
+{
+	const char *base = strrchr(svc->ini_path, '/');
+
+	base = base ? base + 1 : svc->ini_path;
+	fprintf(f, "; %s with every default filled in\n", svc->ini_path);
+	for (int sec = SEC_SERVICE; sec <= SEC_INSTALL; sec++) {
+		fprintf(f, "[%s]\n", section_names[sec]);
+		if (sec == SEC_ENVIRONMENT) {
+			for (size_t i = 0; i < svc->environment.n; i++) {
+				const char *kv = svc->environment.v[i];
+				const char *eq = strchr(kv, '=');
+				print_entry(f, kv, (int)(eq - kv), eq + 1, base);
+			}
+			continue;
+		}
+		for (size_t i = 0; i < KEY_COUNT; i++) {
+			const char *from = "default";
+
+			if ((int)keys[i].section != sec)
+				continue;
+			if (svc->keys_given >> i & 1)
+				from = base;
+			else if (keys[i].origin == CONF && conf_given(gc, keys[i].name))
+				from = "svcctl.conf";
+			char *buf = NULL;
+			size_t len = 0;
+			FILE *m = open_memstream(&buf, &len);
+
+			if (!m)
+				return;
+			print_value(m, svc, (enum key_id)i);
+			fclose(m);
+			print_entry(f, keys[i].name, (int)strlen(keys[i].name), buf,
+				    from);
+			free(buf);
+		}
+	}
 }
 
 /* restart = no | on-failure | always, in NAME.ini and svcctl.conf alike */
@@ -814,10 +1184,8 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 				type_line = e->line;
 			if (e->section == SEC_SERVICE && strcmp(e->key, "ready_fd") == 0)
 				ready_fd_line = e->line;
-			if (e->section == SEC_SERVICE)
-				set_service_key(svc, e, file, el);
-			else if (e->section == SEC_INSTALL)
-				set_install_key(svc, e, file, el);
+			if (e->section == SEC_SERVICE || e->section == SEC_INSTALL)
+				set_key(svc, e, file, el);
 			else if (e->section == SEC_ENVIRONMENT)
 				set_environment_key(svc, e, file, el);
 		}

@@ -80,11 +80,13 @@ struct globalconf {
 	uint64_t log_max_bytes;
 	bool log_max_bytes_set; /* log_max_bytes given in svcctl.conf */
 	int log_backups;
+	struct strv given; /* the options the file set */
 };
 
 int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 	      struct errlist *el);
 void conf_free(struct globalconf *gc);
+bool conf_given(const struct globalconf *gc, const char *option);
 void conf_blank_comments(char *text, size_t len);
 int file_trusted(const char *path, const struct stat *st, struct errlist *el);
 
@@ -144,12 +146,15 @@ struct service {
 	char *requires, *should;
 	/* derived paths */
 	char *state_path, *lock_path, *log_path;
+	uint64_t keys_given; /* bit i: key i of keys.def is in NAME.ini */
 };
 
 bool service_name_valid(const char *name);
 int service_load(struct service *svc, const struct globalconf *gc, const char *name,
 		 struct errlist *el);
 void service_free(struct service *svc);
+void service_print_config(FILE *f, const struct service *svc,
+			  const struct globalconf *gc);
 int service_list(const struct globalconf *gc, struct strv *names);
 bool service_supervised(const struct service *svc);
 bool service_waits_ready(const struct service *svc);

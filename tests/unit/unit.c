@@ -873,6 +873,76 @@ static void test_service_supervised(void)
 			 "success_exit_codes");
 }
 
+/* service_print_config into a string, without its first (header) line and,
+ * with strip, without the " ; origin" of each line */
+static char *config_text(const struct service *svc, bool strip)
+{
+	char *buf = NULL, *out, *p, *q;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m)
+		bail_out("cannot open", "a memory stream");
+	service_print_config(m, svc, &test_gc);
+	fclose(m);
+	p = strchr(buf, '\n');
+	out = xstrdup(p ? p + 1 : "");
+	free(buf);
+	if (!strip)
+		return out;
+	for (p = q = out; *p;) {
+		char *nl = strchr(p, '\n'), *semi;
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+		semi = memmem(p, n, " ; ", 3);
+		if (semi && semi != p)
+			n = (size_t)(semi - p);
+		memmove(q, p, n);
+		q += n;
+		*q++ = '\n';
+		p = nl ? nl + 1 : p + strlen(p);
+	}
+	*q = '\0';
+	return out;
+}
+
+static void test_service_config(void)
+{
+	struct service svc, back;
+	char *first = NULL, *again = NULL, *marked;
+
+	write_service("eff",
+		      "[service]\nexec = /bin/true -x\nkill_mode = process\n"
+		      "success_exit_codes = 0 3 TERM\numask = 027\n"
+		      "ready_seconds = 0.25\n[environment]\nA = b c\n"
+		      "[install]\nrunlevels = 35\n");
+	if (load_ok("eff", &svc, "a file for check -v")) {
+		strv_push(&test_gc.given, "stop_timeout");
+		marked = config_text(&svc, false);
+		strv_free(&test_gc.given);
+		CHECK(strstr(marked, "\nkill_mode = process ; eff.ini\n") &&
+			      strstr(marked, "\numask = 027 ; eff.ini\n") &&
+			      strstr(marked, "\nA = b c ; eff.ini\n"),
+		      "service_print_config: keys of the file, marked with it");
+		CHECK(strstr(marked, "\nstop_signal = TERM ; default\n") &&
+			      strstr(marked, "\nstop_timeout = 10 ; svcctl.conf\n") &&
+			      strstr(marked, "\nrestart_max = 5 ; default\n"),
+		      "service_print_config: defaults marked default or svcctl.conf");
+		free(marked);
+		first = config_text(&svc, true);
+		write_service("eff2", first);
+		if (load_ok("eff2", &back, "check -v's output read back")) {
+			again = config_text(&back, true);
+			service_free(&back);
+		}
+		CHECK(again && strcmp(first, again) == 0,
+		      "service_print_config: read back, the same configuration");
+	}
+	service_free(&svc);
+	free(first);
+	free(again);
+}
+
 static void test_service_errors(void)
 {
 	struct service svc;
@@ -2084,6 +2154,7 @@ static void run_all(void)
 	test_service_valid();
 	test_service_errors();
 	test_service_supervised();
+	test_service_config();
 	test_conf();
 	test_path();
 	test_untrusted_input();
@@ -2099,7 +2170,7 @@ static void run_all(void)
 /* How many checks run_all() makes, declared before any runs: a run that ends
  * early (an exit(0) part-way, a check skipped by a bad branch) is then a
  * failure, not a shorter pass. Change it with the checks. */
-#define UNIT_PLAN 463
+#define UNIT_PLAN 468
 
 static bool starts_with(const char *s, const char *prefix)
 {
