@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -95,6 +96,40 @@ static void forget_pid(const struct service *svc)
 {
 	(void)pidfile_remove(svc->pidfile);
 	(void)pidfile_remove(svc->state_path);
+}
+
+/* A stop leaves a record: NAME.state with run=stopped, when and how, for
+ * status. The pidfile goes first: no moment shows a stopped state beside a
+ * pidfile. */
+static void record_stopped(const struct service *svc, const struct identity *id,
+			   const char *how)
+{
+	struct state st;
+
+	if (id->have_state)
+		st = id->st;
+	else
+		memset(&st, 0, sizeof(st));
+	(void)pidfile_remove(svc->pidfile);
+	state_mark_stopped(&st, now_wall_ms(), how);
+	if (state_write(svc->state_path, &st) < 0)
+		(void)pidfile_remove(svc->state_path);
+}
+
+/* "by svcctl stop (TERM)", or how the schedule ended it */
+static void stop_how(const struct service *svc, enum stop_result res, char *buf,
+		     size_t len)
+{
+	const char *sig = signal_name(svc->stop_signal);
+
+	if (strncmp(sig, "SIG", 3) == 0)
+		sig += 3;
+	if (res == STOP_KILLED)
+		snprintf(buf, len,
+			 "by svcctl stop: killed by KILL after stop_timeout (%gs of %s)",
+			 svc->stop_timeout, sig);
+	else
+		snprintf(buf, len, "by svcctl stop (%s)", sig);
 }
 
 struct started {
@@ -406,14 +441,24 @@ static int stop_locked(struct cmdctx *c, struct service *svc, bool *was_running)
 		identify(svc, &id);
 		if (id.ident != IDENT_RUNNING && id.ident != IDENT_STARTING &&
 		    id.ident != IDENT_LEFTOVER && id.ident != IDENT_UNTRUSTED) {
-			/* the monitor recorded the stop and the last exit */
+			/* the monitor recorded the stop and the last exit; when
+			 * and by whom are added to its record */
+			if (ran && id.ident == IDENT_NONE && id.have_state) {
+				char how[96];
+
+				stop_how(svc, STOP_DONE, how, sizeof(how));
+				record_stopped(svc, &id, how);
+			}
 			*was_running = ran;
 			msg_info("%s: %s\n", svc->name, ran ? "stopped" : "not running");
 			return EXIT_OK;
 		}
 	}
 	if (id.ident == IDENT_NONE) {
-		(void)pidfile_remove(svc->state_path);
+		/* the record of the last stop stays; a state naming a program
+		 * that is gone, pidfile and all, is nothing to keep */
+		if (!id.have_state || id.st.run != RUN_STOPPED)
+			(void)pidfile_remove(svc->state_path);
 		msg_info("%s: not running\n", svc->name);
 		return EXIT_OK;
 	}
@@ -476,7 +521,12 @@ static int stop_locked(struct cmdctx *c, struct service *svc, bool *was_running)
 	if (res == STOP_KILLED)
 		msg_warn(svc->name, "did not exit within %gs of %s; sent SIGKILL",
 			 svc->stop_timeout, signal_name(svc->stop_signal));
-	forget_pid(svc);
+	{
+		char how[96];
+
+		stop_how(svc, res, how, sizeof(how));
+		record_stopped(svc, &id, how);
+	}
 	msg_info("%s: stopped\n", svc->name);
 	return EXIT_OK;
 }
@@ -635,12 +685,15 @@ int cmd_status(struct cmdctx *c, const char *name)
 	rc = status_exit_code(&id);
 	if (verbosity > 0) {
 		status_gather(&v, &svc, &id, !c->brief);
-		if (c->brief)
+		v.colour = status_colour(STDOUT_FILENO);
+		if (c->brief) {
 			status_print_brief(stdout, &v);
-		else if (c->json)
+		} else if (c->json) {
 			status_print_json(stdout, &v);
-		else
+			putchar('\n');
+		} else {
 			status_print_block(stdout, &v);
+		}
 		fflush(stdout);
 	}
 	service_free(&svc);
@@ -654,7 +707,6 @@ struct status_slices {
 	struct cmdctx *c;
 	const struct strv *names;
 	size_t chunk;
-	int width;
 };
 
 static int status_slice(size_t i, void *arg)
@@ -664,42 +716,104 @@ static int status_slice(size_t i, void *arg)
 
 	if (to > s->names->n)
 		to = s->names->n;
-	return status_lines(&s->c->gc, s->c->json, s->names, from, to, s->width);
+	return status_lines(&s->c->gc, s->c->json, s->names, from, to);
 }
 
-/* One line per service: NAME STATE PID UPTIME DESCRIPTION. 0 when every
- * service runs, 3 otherwise. A long list is split into contiguous slices
- * read by one process per CPU (the work is mostly system calls on /proc and
- * run_dir); their output is copied in name order. */
+static int name_order(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The slices' rows, gathered in a memory file standing in for stdout, so
+ * the table can be aligned once every row is known. -1 when that could not
+ * be set up (nothing ran); else the slices ran, their codes are in codes
+ * and their rows in *rows (NULL when they were lost). */
+static int status_rows(struct status_slices *s, size_t nslices, int *codes, char **rows,
+		       size_t *len)
+{
+	int mem = memfd_create("svcctl-status", MFD_CLOEXEC), saved = -1, rc = -1;
+	struct stat sb;
+	bool back;
+
+	*rows = NULL;
+	*len = 0;
+	fflush(stdout);
+	if (mem < 0 || (saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)) < 0 ||
+	    dup2(mem, STDOUT_FILENO) < 0)
+		goto out;
+	if (pool_run(nslices, nslices, status_slice, s, codes, true) < 0)
+		for (size_t i = 0; i < nslices; i++)
+			codes[i] = EXIT_FAILED;
+	fflush(stdout);
+	back = dup2(saved, STDOUT_FILENO) >= 0;
+	rc = 0;
+	if (!back || fstat(mem, &sb) < 0)
+		goto out;
+	*rows = xcalloc(1, (size_t)sb.st_size + 1);
+	if (pread(mem, *rows, (size_t)sb.st_size, 0) != (ssize_t)sb.st_size) {
+		free(*rows);
+		*rows = NULL;
+		goto out;
+	}
+	*len = (size_t)sb.st_size;
+out:
+	if (saved >= 0)
+		close(saved);
+	if (mem >= 0)
+		close(mem);
+	return rc;
+}
+
+/* One line per service: NAME STATE PID UPTIME DESCRIPTION, sorted by name,
+ * or a JSON array. 0 when every service runs, 3 otherwise. A long list is
+ * split into contiguous slices read by one process per CPU (the work is
+ * mostly system calls on /proc and run_dir); their output is gathered in
+ * name order. */
 int cmd_status_list(struct cmdctx *c, const struct strv *names)
 {
-	struct status_slices s = {c, names, 0, 4};
+	struct strv sorted = {0};
+	struct status_slices s = {c, &sorted, 0};
 	size_t n = names->n, nworkers = 1, nslices;
 	int codes[STATUS_WORKERS_MAX], rc = EXIT_OK;
+	bool table = verbosity > 0 && !c->json, json = verbosity > 0 && c->json;
+	char *rows = NULL;
+	size_t len = 0;
 
 	if (check_run_dir(c, NULL, false))
 		return STATUS_UNKNOWN;
-	for (size_t i = 0; i < n; i++)
-		if ((int)strlen(names->v[i]) > s.width)
-			s.width = (int)strlen(names->v[i]);
-	if (verbosity > 0 && !c->json)
-		status_print_header(stdout, s.width);
-	if (n == 0)
-		return EXIT_OK;
+	/* the names are borrowed: sorted only points at them */
+	sorted.v = xcalloc(n + 1, sizeof(char *));
+	memcpy(sorted.v, names->v, n * sizeof(char *));
+	sorted.n = n;
+	qsort(sorted.v, n, sizeof(char *), name_order);
+	if (json)
+		putchar('[');
 	if (n >= STATUS_PARALLEL_MIN) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 		nworkers = cpus < 1                 ? 1
 			: cpus > STATUS_WORKERS_MAX ? STATUS_WORKERS_MAX
 						    : (size_t)cpus;
 	}
-	s.chunk = (n + nworkers - 1) / nworkers;
+	s.chunk = n ? (n + nworkers - 1) / nworkers : 1;
 	nslices = (n + s.chunk - 1) / s.chunk;
-	if (pool_run(nslices, nslices, status_slice, &s, codes, true) < 0)
+	if (nslices == 0) {
+		/* nothing to run */
+	} else if (table && status_rows(&s, nslices, codes, &rows, &len) == 0) {
+		/* gathered */
+	} else if (pool_run(nslices, nslices, status_slice, &s, codes, true) < 0) {
 		rc = STATUS_STOPPED;
+	}
 	for (size_t i = 0; i < nslices; i++)
 		if (codes[i] != EXIT_OK)
 			rc = STATUS_STOPPED;
+	if (table)
+		status_print_table(stdout, rows ? rows : (char *)"", len,
+				   status_colour(STDOUT_FILENO));
+	if (json)
+		puts("]");
 	fflush(stdout);
+	free(rows);
+	free(sorted.v);
 	return rc;
 }
 

@@ -139,7 +139,16 @@ int identify(const struct service *svc, struct identity *id)
 		id->supervised = monitor_verified(&id->st) &&
 			proc_boot_id(boot_id, sizeof(boot_id)) == 0 &&
 			strcmp(boot_id, id->st.boot_id) == 0;
-		id->monitor_lost = !id->supervised;
+		/* a monitor that finished (stopped, fatal) is not lost */
+		id->monitor_lost = !id->supervised && id->st.pid > 0;
+	}
+	if (have_state && id->st.pid == 0 && id->st.run == RUN_STOPPED &&
+	    !(pidfile_read(svc->pidfile, owner, &pid, &why) < 0 && errno == ENOENT)) {
+		/* the record of a stop, and a pidfile written since (a daemon
+		 * started by other means): judged as if there were no state */
+		memset(id, 0, sizeof(*id));
+		have_state = false;
+		why = NULL;
 	}
 	if (have_state && id->st.pid == 0) {
 		identify_idle(id);

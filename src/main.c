@@ -350,6 +350,11 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (act->fn == cmd_status && names.n > 1) {
+		/* several names: the list, or a JSON array */
+		rc = cmd_status_list(&c, &names);
+		goto out;
+	}
 	if (act->fn == cmd_check) {
 		rc = cmd_check_set(&c, &names, every);
 	} else if (act->flags & A_PARALLEL) {

@@ -54,6 +54,23 @@ void state_add_exit(struct state *st, const struct exit_record *ex)
 	st->nexits = n + 1;
 }
 
+/* Turns the state of a run into the record of its stop: nothing runs, the
+ * history (restarts, exits) is kept, when and how it stopped are added. */
+void state_mark_stopped(struct state *st, long long when_ms, const char *how)
+{
+	st->run = RUN_STOPPED;
+	st->pid = 0;
+	st->starttime = 0;
+	st->monitor_pid = 0;
+	st->monitor_starttime = 0;
+	st->next_attempt = 0;
+	st->notify_state = NOTIFY_NONE;
+	st->stopped_at = when_ms;
+	snprintf(st->stop_reason, sizeof(st->stop_reason), "%s", how);
+	if (!st->boot_id[0])
+		(void)proc_boot_id(st->boot_id, sizeof(st->boot_id));
+}
+
 /* Free text goes in one line: a newline in it would start a key of its own */
 static void put_text(char **p, size_t *left, const char *key, const char *text)
 {
@@ -114,6 +131,10 @@ int state_format(const struct state *st, char *buf, size_t len)
 	put_text(&p, &left, "last_exit", st->last_exit);
 	if (st->reason[0])
 		put_text(&p, &left, "reason", st->reason);
+	if (st->stopped_at)
+		put_fmt(&p, &left, "stopped_at=%lld\n", st->stopped_at);
+	if (st->stop_reason[0])
+		put_text(&p, &left, "stop_reason", st->stop_reason);
 	if (st->status_text[0])
 		put_text(&p, &left, "status_text", st->status_text);
 	if (st->notify_state != NOTIFY_NONE)
@@ -234,6 +255,10 @@ int state_parse(const char *text, struct state *st)
 			copy_field(st->last_exit, sizeof(st->last_exit), v);
 		} else if (strcmp(line, "reason") == 0) {
 			copy_field(st->reason, sizeof(st->reason), v);
+		} else if (strcmp(line, "stopped_at") == 0) {
+			st->stopped_at = strtoll(v, NULL, 10);
+		} else if (strcmp(line, "stop_reason") == 0) {
+			copy_field(st->stop_reason, sizeof(st->stop_reason), v);
 		} else if (strcmp(line, "status_text") == 0) {
 			copy_field(st->status_text, sizeof(st->status_text), v);
 		} else if (strcmp(line, "notify_state") == 0) {

@@ -241,6 +241,8 @@ struct state {
 	int restarts;
 	char last_exit[64];
 	char reason[160]; /* fatal: why the monitor gave up */
+	long long stopped_at; /* stopped by svcctl stop: wall clock, milliseconds */
+	char stop_reason[96]; /* how: "by svcctl stop (TERM)" */
 	char status_text[256]; /* the last STATUS= of a notify program */
 	enum notify_state notify_state;
 	unsigned long notify_ignored; /* messages from senders that failed the check */
@@ -262,6 +264,7 @@ int state_format(const struct state *st, char *buf, size_t len);
 const char *run_state_word(enum run_state run);
 const char *notify_state_word(enum notify_state ns);
 void state_add_exit(struct state *st, const struct exit_record *ex);
+void state_mark_stopped(struct state *st, long long when_ms, const char *how);
 int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
 int mkdir_p(const char *path, mode_t mode);
 
@@ -503,7 +506,7 @@ int cmd_is_enabled(struct cmdctx *c, const char *name);
 int cmd_each(struct cmdctx *c, action_fn fn, const struct strv *names);
 
 /* status rendering (status.c): gathered once, shown in every form */
-#define STATUS_LOG_LINES 5
+#define STATUS_LOG_LINES 10
 
 struct status_view {
 	const struct service *svc;
@@ -514,6 +517,9 @@ struct status_view {
 	double uptime; /* seconds the program has run */
 	long long now_ms; /* wall clock when gathered: "next attempt in 2.0s" */
 	char cmdline[1024]; /* the detailed forms only */
+	/* the detailed forms only: every live process of the service's group */
+	long group_rss_pages, group_tasks, group_procs;
+	bool colour; /* the state word coloured (a terminal, no NO_COLOR) */
 };
 
 void format_leftovers(const struct identity *id, char *buf, size_t len);
@@ -521,14 +527,15 @@ const char *status_word(const struct identity *id);
 int status_exit_code(const struct identity *id);
 void json_string(FILE *f, const char *s);
 void status_gather(struct status_view *v, const struct service *svc,
-		   const struct identity *id, bool cmdline);
+		   const struct identity *id, bool detailed);
 void status_print_block(FILE *f, const struct status_view *v);
 void status_print_brief(FILE *f, const struct status_view *v);
 void status_print_json(FILE *f, const struct status_view *v);
-void status_print_line(FILE *f, const struct status_view *v, int width);
-void status_print_header(FILE *f, int width);
+void status_print_line(FILE *f, const struct status_view *v);
+bool status_colour(int fd);
 int status_lines(const struct globalconf *gc, bool json, const struct strv *names,
-		 size_t from, size_t to, int width);
+		 size_t from, size_t to);
+void status_print_table(FILE *f, char *rows, size_t len, bool colour);
 
 /* pool.c: jobs in child processes, a bounded number at a time */
 typedef int (*pool_job_fn)(size_t i, void *arg);

@@ -228,7 +228,7 @@ json_field() {
 	[[ "$output" == *"$MARK"* ]]
 }
 
-@test "--json: one valid JSON object per service with name, state and pid" {
+@test "--json: a JSON object for one service, an array for several, with name, state and pid" {
 	marked_service web
 	marked_service db
 	sv -q web start
@@ -240,13 +240,16 @@ json_field() {
 	[ "$(json_field name <<<"$output")" = web ]
 	[ "$(json_field state <<<"$output")" = running ]
 	[ "$(json_field pid <<<"$output")" = "$pid" ]
+	# several: one array, sorted by name
 	run sv --json status
 	show
 	[ "$status" -eq 3 ]
-	json_ok <<<"$output"
-	[ "$(grep -c . <<<"$output")" -eq 2 ]
-	[ "$(grep '"name":"db"' <<<"$output" | json_field state)" = stopped ]
-	[ "$(grep '"name":"web"' <<<"$output" | json_field pid)" = "$pid" ]
+	python3 -c '
+import json, sys
+objs = json.load(sys.stdin)
+assert [o["name"] for o in objs] == ["db", "web"], objs
+assert objs[0]["state"] == "stopped" and objs[1]["pid"] == int(sys.argv[1]), objs' \
+		"$pid" <<<"$output"
 	run sv --json db status
 	[ "$status" -eq 3 ]
 	json_ok <<<"$output"

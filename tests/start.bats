@@ -30,11 +30,13 @@ load extra_helper
 	is_dead "$pid"
 	no_marked_left
 	refute_file "$SB/run/web.pid"
-	refute_file "$SB/run/web.state"
+	# the state file stays as the record of the stop, naming no process
+	grep -qx "run=stopped" "$SB/run/web.state"
+	grep -qx "pid=0" "$SB/run/web.state"
 	run sv web status
 	show
 	[ "$status" -eq 3 ]
-	[[ "$output" == *"State: not running"* ]]
+	[[ "$output" == *"State: stopped since"* ]]
 	run sv web stop
 	[ "$status" -eq 0 ]
 	[ "$output" = "web: not running" ]

@@ -62,14 +62,14 @@ require_monitor_states() {
 	run sv web status
 	show
 	[ "$status" -eq 3 ]
-	[[ "$output" == *"    State: not running"* ]]
+	[[ "$output" == *"    State: stopped since "*" ago, exited with status 1, after running 0.2s"* ]]
 	[[ "$output" == *" Restarts: 2"* ]]
 	grep -qE '^    Exits: [0-9-]+ [0-9:]+ [A-Z+0-9-]+ exited with status 1 after 0\.2s$' <<<"$output"
 	grep -qE '^           [0-9-]+ [0-9:]+ [A-Z+0-9-]+ killed by SIGKILL after 1\.5s$' <<<"$output"
 	run sv --json web status
 	show
 	[ "$status" -eq 3 ]
-	json_check 'obj["state"] == "stopped" and obj["since"] is None and
+	json_check 'obj["state"] == "stopped" and obj["since"] == obj["exits"][0]["time"] and
 len(obj["exits"]) == 2 and obj["exits"][0]["code"] == 1 and
 obj["exits"][0]["signal"] is None and obj["exits"][1]["code"] is None and
 obj["exits"][1]["signal"] == "KILL" and obj["exits"][1]["run_seconds"] == 1.5 and
@@ -104,10 +104,14 @@ assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", since), sinc
 t = datetime.datetime.fromisoformat(since).timestamp()
 assert int(sys.argv[2]) - 1 <= t <= int(sys.argv[3]) + 1, (t, sys.argv[2:])' \
 		"$output" "$before" "$after"
-	# the list form carries the same fields, one object per service
+	# the list form carries the same fields, an array of one object per service
 	run sv --json status
 	[ "$status" -eq 0 ]
-	json_check 'obj["name"] == "web" and obj["since"] is not None' <<<"$output"
+	python3 -c '
+import json, sys
+objs = json.load(sys.stdin)
+assert isinstance(objs, list) and len(objs) == 1, objs
+assert objs[0]["name"] == "web" and objs[0]["since"] is not None, objs' <<<"$output"
 }
 
 @test "status of a service whose monitor gave up: fatal, the reason, exit 1" {
@@ -118,7 +122,7 @@ assert int(sys.argv[2]) - 1 <= t <= int(sys.argv[3]) + 1, (t, sys.argv[2:])' \
 	run sv web status
 	show
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"    State: fatal: 5 runs shorter than 60s in a row"* ]]
+	[[ "$output" == *"    State: fatal since "*" ago: 5 runs shorter than 60s in a row"* ]]
 	[[ "$output" == *" Restarts: 5"* ]]
 	[[ "$output" == *"    Exits: "*"exited with status 1 after 0.1s"* ]]
 	run sv web status --brief
@@ -143,7 +147,7 @@ obj["reason"] == "5 runs shorter than 60s in a row" and obj["restarts"] == 5' <<
 	run sv web status
 	show
 	[ "$status" -eq 3 ]
-	[[ "$output" == *"    State: backoff: next attempt at "*" (in "* ]]
+	[[ "$output" == *"    State: backoff since "*" ago, next attempt in "*"s at "* ]]
 	[[ "$output" == *"  Monitor: pid $monitor, supervising"* ]]
 	[[ "$output" == *"killed by SIGKILL after 0.3s"* ]]
 	run sv web status --brief
@@ -239,7 +243,7 @@ obj['monitor_pid'] == 0 and obj['pid'] == $program" <<<"$output"
 	[ "$status" -eq 3 ]
 	python3 -c '
 import json, sys
-objs = [json.loads(line) for line in sys.stdin]
+objs = json.load(sys.stdin)
 assert [o["name"] for o in objs] == ["s%03d" % i for i in range(1, 301)]
 assert [o["name"] for o in objs if o["state"] == "running"] == ["s150", "s299"]' <<<"$output"
 	run sv stop s150 s299

@@ -228,8 +228,10 @@ leftover_service() {
 	nobody_pidfile_service
 	sv -q web start
 	sv -q web stop
-	# the state file is gone with the stop: only the executable could vouch
-	refute_file "$SB/run/web.state"
+	# the state file is only the record of the stop, naming no PID: only
+	# the executable could vouch for a pidfile written since
+	[ "$(state_value web run)" = stopped ]
+	[ "$(state_value web pid)" = 0 ]
 	start_same_program
 	as_nobody sh -c 'rm -f "$1" && echo "$2" >"$1"' sh "$SB/pids/web.pid" "$FOREIGN"
 	run sv web status

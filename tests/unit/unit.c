@@ -437,6 +437,20 @@ static void test_state_monitor(void)
 		ex.run_ms = i * 10;
 		state_add_exit(&in, &ex);
 	}
+	{
+		struct state stopped = {0}, back;
+
+		snprintf(stopped.boot_id, sizeof(stopped.boot_id), "%s", "b");
+		stopped.pid = 42;
+		stopped.restarts = 3;
+		state_mark_stopped(&stopped, 1700000000456LL, "by svcctl stop\n(TERM)");
+		CHECK(state_format(&stopped, buf, sizeof(buf)) > 0 &&
+			      state_parse(buf, &back) == 0 && back.run == RUN_STOPPED &&
+			      back.pid == 0 && back.restarts == 3 &&
+			      back.stopped_at == 1700000000456LL &&
+			      strcmp(back.stop_reason, "by svcctl stop (TERM)") == 0,
+		      "state_mark_stopped: a stop record survives format and parse");
+	}
 	CHECK(in.nexits == STATE_EXITS_MAX && in.exits[0].when == STATE_EXITS_MAX + 2 &&
 		      in.exits[STATE_EXITS_MAX - 1].when == 3,
 	      "state_add_exit keeps the newest %d, newest first", STATE_EXITS_MAX);
@@ -1695,7 +1709,7 @@ static char *render(const struct status_view *v, enum render_form form)
 	case FORM_BLOCK: status_print_block(f, v); break;
 	case FORM_BRIEF: status_print_brief(f, v); break;
 	case FORM_JSON: status_print_json(f, v); break;
-	case FORM_LINE: status_print_line(f, v, 8); break;
+	case FORM_LINE: status_print_line(f, v); break;
 	}
 	fclose(f);
 	return buf;
@@ -1757,8 +1771,8 @@ static void test_status_render(void)
 	CHECK_INT(status_exit_code(&id), 3, "status: backoff exits 3");
 	out = render(&v, FORM_BLOCK);
 	CHECK(has(out,
-		  "    State: backoff: next attempt at 2025-12-01 22:50:00 UTC "
-		  "(in 2.0s)\n") &&
+		  "    State: backoff since 2025-12-01 22:49:57 UTC; 0.1s ago, "
+		  "next attempt in 2.0s at 2025-12-01 22:50:00 UTC\n") &&
 		      has(out, "  Monitor: pid 4242, supervising\n") &&
 		      has(out, " Restarts: 2\n") &&
 		      has(out,
@@ -1782,7 +1796,8 @@ static void test_status_render(void)
 			  "{\"time\":\"2025-12-01T22:49:49+00:00\",\"code\":null,"
 			  "\"signal\":\"KILL\",\"run_seconds\":1.500}]") &&
 		      has(out, "\"next_attempt\":\"2025-12-01T22:50:00+00:00\"") &&
-		      has(out, "\"since\":null") && has(out, "\"reason\":null") &&
+		      has(out, "\"since\":\"2025-12-01T22:49:57+00:00\"") &&
+		      has(out, "\"reason\":null") && has(out, "\"stopped_at\":null") &&
 		      has(out, "\"status_text\":null"),
 	      "status --json: backoff fields");
 	free(out);
@@ -1796,7 +1811,9 @@ static void test_status_render(void)
 		 "5 runs shorter than 60s in a row");
 	CHECK_INT(status_exit_code(&id), 1, "status: fatal exits 1");
 	out = render(&v, FORM_BLOCK);
-	CHECK(has(out, "    State: fatal: 5 runs shorter than 60s in a row\n") &&
+	CHECK(has(out,
+		  "    State: fatal since 2025-12-01 22:49:57 UTC; 0.1s ago: 5 runs "
+		  "shorter than 60s in a row\n") &&
 		      !strstr(out, "Monitor:"),
 	      "status block: fatal says why");
 	free(out);
@@ -1827,7 +1844,7 @@ static void test_status_render(void)
 	CHECK_INT(status_exit_code(&id), 0, "status: running unsupervised exits 0");
 	out = render(&v, FORM_BLOCK);
 	CHECK(has(out,
-		  "    State: running since 2025-12-01 22:48:58 UTC (up 1min 0s)\n") &&
+		  "    State: running since 2025-12-01 22:48:58 UTC; 1min 0s ago\n") &&
 		      has(out,
 			  "  Monitor: none: the monitor is gone, the program runs "
 			  "unsupervised\n") &&
@@ -1853,7 +1870,41 @@ static void test_status_render(void)
 	CHECK(strcmp(status_word(&id), "starting") == 0 && status_exit_code(&id) == 0,
 	      "status: starting exits 0");
 	out = render(&v, FORM_LINE);
-	CHECK(has(out, "web       starting     777  1min 0s"), "status list: starting");
+	CHECK_STR(out, "web\tstarting\t777\t1min 0s\tWeb \"server\"\n",
+		  "status list: a starting service's row");
+	free(out);
+	{
+		char rows[] = "a\tstopped\t-\t-\tFirst\n"
+			      "longer-name\trunning\t12345\t1min 0s\tSecond\n";
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+
+		status_print_table(f, rows, strlen(rows), false);
+		fclose(f);
+		CHECK_STR(buf,
+			  "NAME         STATE      PID  UPTIME   DESCRIPTION\n"
+			  "a            stopped      -  -        First\n"
+			  "longer-name  running  12345  1min 0s  Second\n",
+			  "status list: each column as wide as its content");
+		free(buf);
+		buf = NULL;
+		f = open_memstream(&buf, &len);
+		status_print_table(f, rows, strlen(rows), true);
+		fclose(f);
+		CHECK(has(buf, "\033[32mrunning\033[0m  12345") &&
+			      has(buf, "a            stopped      -"),
+		      "status list: colour on the running word only, columns kept");
+		free(buf);
+	}
+	v.colour = true;
+	out = render(&v, FORM_BLOCK);
+	CHECK(has(out, "    State: \033[33mstarting\033[0m since "),
+	      "status block: starting in yellow when colour is on");
+	free(out);
+	v.colour = false;
+	out = render(&v, FORM_BLOCK);
+	CHECK(!strchr(out, '\033'), "status block: no escape when colour is off");
 	free(out);
 
 	/* stopped with the last exits kept */
@@ -1871,7 +1922,9 @@ static void test_status_render(void)
 
 		for (const char *p = strstr(out, "Exits:"); p && *p; p++)
 			lines += *p == '\n';
-		CHECK(has(out, "    State: not running\n") &&
+		CHECK(has(out,
+			  "    State: stopped since 2025-12-01 22:49:57 UTC; 1.0s "
+			  "ago, killed by SIGTERM, after running 0.1s\n") &&
 			      has(out,
 				  "    Exits: 2025-12-01 22:49:57 UTC killed by "
 				  "SIGTERM after 0.1s\n") &&
@@ -1883,6 +1936,37 @@ static void test_status_render(void)
 	CHECK(json_valid(out) && has(out, "\"state\":\"stopped\"") &&
 		      has(out, "\"signal\":\"TERM\""),
 	      "status --json: stopped with exits is valid JSON");
+	free(out);
+
+	/* stopped by svcctl stop: when, how, after how long */
+	state_mark_stopped(&id.st, now - 5000, "by svcctl stop (TERM)");
+	id.st.started_at = now / 1000 - 3605;
+	out = render(&v, FORM_BLOCK);
+	CHECK(has(out,
+		  "    State: stopped since 2025-12-01 22:49:53 UTC; 5.0s ago, by "
+		  "svcctl stop (TERM), after running 1h 0min\n"),
+	      "status block: stopped by svcctl stop, when and after how long");
+	free(out);
+	out = render(&v, FORM_JSON);
+	CHECK(json_valid(out) &&
+		      has(out, "\"stopped_at\":\"2025-12-01T22:49:53+00:00\"") &&
+		      has(out, "\"stop_reason\":\"by svcctl stop (TERM)\"") &&
+		      has(out, "\"ran_seconds\":3600.000") &&
+		      has(out, "\"since_epoch\":1764629393.000"),
+	      "status --json: stopped_at, stop_reason, ran_seconds");
+	free(out);
+
+	/* never started: nothing invented */
+	memset(&id, 0, sizeof(id));
+	out = render(&v, FORM_BLOCK);
+	CHECK(has(out, "    State: stopped (no run recorded)\n") && !strstr(out, "since"),
+	      "status block: no record, no time");
+	free(out);
+	out = render(&v, FORM_JSON);
+	CHECK(json_valid(out) && has(out, "\"since\":null") &&
+		      has(out, "\"stopped_at\":null") && has(out, "\"exits\":[]") &&
+		      has(out, "\"log_tail\":[]"),
+	      "status --json: never started");
 	free(out);
 	CHECK(!json_valid("{\"a\":}") && !json_valid("{\"a\":1,}") &&
 		      json_valid("[1,{\"b\":[null,true]}]"),

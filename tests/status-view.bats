@@ -1,0 +1,316 @@
+#!/usr/bin/env bats
+# What status shows (DESIGN 2): the detailed block of every state with since
+# when (a stopped service too: when and how it stopped), the group's memory
+# and tasks, the list (aligned, sorted), JSON (an object for one service, an
+# array for several, valid UTF-8 whatever the bytes) and the colour rules.
+# shellcheck disable=SC2154 # output and status come from bats' run
+
+load test_helper
+load extra_helper
+
+setup() {
+	sandbox_setup
+}
+
+teardown() {
+	supervise_teardown
+}
+
+# pyjson PY: the JSON on stdin, as obj, satisfies the Python expression PY
+pyjson() {
+	python3 -c '
+import json, sys
+obj = json.load(sys.stdin)
+if not eval("(" + sys.argv[1] + ")"):
+    print("failed:", sys.argv[1], json.dumps(obj), file=sys.stderr)
+    sys.exit(1)' "$1"
+}
+
+# the date part of the State: line, "since YYYY-MM-DD HH:MM:SS ZONE; N ago"
+SINCE='since [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [A-Za-z0-9+-]+; [0-9.]+(s|min [0-9]+s) ago'
+
+@test "running: state since when (absolute and relative), PID, command, memory, pidfile, log tail" {
+	marked_service web "description = Web server"
+	sv -q web start
+	pid=$(pid_of web)
+	run sv web status
+	show
+	[ "$status" -eq 0 ]
+	grep -qE "^    State: running $SINCE\$" <<<"$output"
+	[[ "$output" == *"  Monitor: none"* ]]
+	[[ "$output" == *"      PID: $pid (exitafter)"* ]]
+	[[ "$output" == *"  Command: $PROGS/exitafter 0 1000 $MARK"* ]]
+	grep -qE '^   Memory: [0-9.]+ MiB RSS, 1 task in 1 process$' <<<"$output"
+	[[ "$output" == *"  Pidfile: $SB/run/web.pid (verified: start time and boot id match)"* ]]
+	[[ "$output" == *"      Log: $SB/log/web.log"* ]]
+	[[ "$output" == *"    exitafter: going to end with 0"* ]]
+	sv --json web status >"$SB/json"
+	pyjson 'obj["name"] == "web" and obj["description"] == "Web server" and
+obj["state"] == "running" and obj["pid"] == '"$pid"' and obj["process"] == "exitafter" and
+obj["since"] is not None and abs(obj["since_epoch"] - __import__("datetime").datetime.fromisoformat(obj["since"]).timestamp()) < 1 and
+obj["uptime_seconds"] >= 0 and obj["rss_bytes"] > 0 and obj["tasks"] == 1 and
+obj["processes"] == 1 and obj["verified"] is True and obj["verified_by"] and
+obj["supervised"] is False and obj["monitor_pid"] == 0 and obj["restarts"] == 0 and
+obj["exits"] == [] and obj["next_attempt"] is None and obj["reason"] is None and
+obj["stopped_at"] is None and obj["stop_reason"] is None and
+obj["log"].endswith("/log/web.log") and "exitafter: going to end with 0" in obj["log_tail"] and
+"'"$MARK"'" in obj["command"]' <"$SB/json"
+	iso_time_ok "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["since"])' <"$SB/json")"
+}
+
+@test "memory and tasks count the whole group: a child and the leader's threads" {
+	make_service web "exec = /bin/sh -c \"sleep 1000 & sleep 1000 & wait\" $MARK"
+	sv -q web start
+	run sv web status
+	show
+	[ "$status" -eq 0 ]
+	grep -qE '^   Memory: [0-9.]+ MiB RSS, 3 tasks in 3 processes$' <<<"$output"
+	sv --json web status >"$SB/json"
+	pyjson 'obj["tasks"] >= 3 and obj["processes"] == 3 and obj["leader_tasks"] == 1 and
+obj["rss_bytes"] > obj["leader_rss_bytes"] > 0' <"$SB/json"
+}
+
+@test "stopped after stop: when, by whom, after how long; the record stays and start works after it" {
+	marked_service web
+	sv -q web start
+	sv -q web stop
+	[ "$(state_value web run)" = stopped ]
+	refute_file "$SB/run/web.pid"
+	run sv web status
+	show
+	[ "$status" -eq 3 ]
+	grep -qE "^    State: stopped $SINCE, by svcctl stop \\(TERM\\), after running [0-9.]+s\$" <<<"$output"
+	[[ "$output" != *"Monitor:"* ]]
+	run sv web status --brief
+	[ "$status" -eq 3 ]
+	[ "$output" = "web is not running" ]
+	sv --json web status >"$SB/json" || true
+	pyjson 'obj["state"] == "stopped" and obj["pid"] == 0 and obj["stopped_at"] is not None and
+obj["since"] == obj["stopped_at"] and obj["stop_reason"] == "by svcctl stop (TERM)" and
+obj["ran_seconds"] >= 0 and obj["verified"] is False and obj["supervised"] is False' <"$SB/json"
+	# a second stop keeps the record; start after it works
+	run sv web stop
+	[ "$status" -eq 0 ]
+	[ "$(state_value web run)" = stopped ]
+	run sv web start
+	[ "$status" -eq 0 ]
+	run sv web status
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"State: running since"* ]]
+	run sv status web
+	[ "$status" -eq 0 ]
+	sv -q web stop
+}
+
+@test "stopped: a program that ignores TERM says it was killed after stop_timeout" {
+	make_service web "exec = $PROGS/ignoreterm $MARK" "stop_timeout = 1"
+	sv -q web start
+	sv -q web stop 2>/dev/null
+	run sv web status
+	show
+	[ "$status" -eq 3 ]
+	grep -qE "^    State: stopped $SINCE, by svcctl stop: killed by KILL after stop_timeout \\(1s of TERM\\)" <<<"$output"
+}
+
+@test "stopped under a monitor: the monitor's last exit and the stop, by whom" {
+	marked_service web "restart = always"
+	sv -q web start
+	sv -q web stop
+	run sv web status
+	show
+	[ "$status" -eq 3 ]
+	grep -qE "^    State: stopped $SINCE, by svcctl stop \\(TERM\\)" <<<"$output"
+	grep -qE '^    Exits: .* (exited with status 0|killed by SIGTERM) after ' <<<"$output"
+	[[ "$output" != *"Monitor:"* ]]
+	[[ "$output" != *"unsupervised"* ]]
+}
+
+@test "never started: stopped, nothing invented" {
+	marked_service web
+	run sv web status
+	show
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"    State: stopped (no run recorded)"* ]]
+	[[ "$output" != *since* ]]
+	sv --json web status >"$SB/json" || true
+	pyjson 'obj["state"] == "stopped" and obj["pid"] == 0 and obj["since"] is None and
+obj["stopped_at"] is None and obj["exits"] == [] and obj["restarts"] == 0 and
+obj["log_tail"] == [] and obj["uptime_seconds"] == 0' <"$SB/json"
+}
+
+@test "dead: the program killed without a monitor, exit 1" {
+	marked_service web
+	sv -q web start
+	pid=$(pid_of web)
+	kill -KILL "$pid"
+	wait_until is_dead "$pid"
+	run sv web status
+	show
+	[ "$status" -eq 1 ]
+	grep -qE "^    State: dead: pidfile remains: pid $pid: process is (gone|a zombie)\$" <<<"$output"
+	[[ "$output" == *"  Pidfile: $SB/run/web.pid (not verified)"* ]]
+	sv --json web status >"$SB/json" || true
+	pyjson 'obj["state"] == "dead" and obj["pid"] == '"$pid"' and obj["verified"] is False and
+obj["verified_by"] in ("process is gone", "process is a zombie") and obj["rss_bytes"] == 0' <"$SB/json"
+	sv -q web stop
+}
+
+@test "stale: a pidfile naming a live unrelated process, exit 1, nothing signalled" {
+	marked_service web
+	start_foreign
+	plant_pidfile web "$FOREIGN"
+	run sv web status
+	show
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"    State: stale: not running, stale pidfile: pid $FOREIGN: "* ]]
+	sv --json web status >"$SB/json" || true
+	pyjson 'obj["state"] == "stale" and obj["pid"] == '"$FOREIGN"' and obj["verified"] is False' <"$SB/json"
+	is_alive "$FOREIGN"
+}
+
+@test "backoff: since the last exit, the next attempt, exit 3; JSON fields" {
+	make_service web "exec = $PROGS/exitafter 3 0.6 $MARK" "restart = always" \
+		"restart_delay = 60" "ready_seconds = 0.2"
+	sv -q web start
+	wait_for 20 state_is web backoff
+	run sv web status
+	show
+	[ "$status" -eq 3 ]
+	grep -qE "^    State: backoff $SINCE, next attempt in [0-9]+s at [0-9-]+ [0-9:]+ " <<<"$output"
+	grep -qE '^  Monitor: pid [0-9]+, supervising$' <<<"$output"
+	grep -qE '^    Exits: .* exited with status 3 after 0\.[0-9]s$' <<<"$output"
+	sv --json web status >"$SB/json" || true
+	pyjson 'obj["state"] == "backoff" and obj["supervised"] is True and obj["monitor_pid"] > 0 and
+obj["next_attempt"] is not None and obj["since"] == obj["exits"][0]["time"] and
+obj["exits"][0]["code"] == 3 and obj["exits"][0]["signal"] is None and
+obj["exits"][0]["run_seconds"] > 0 and obj["pid"] == 0 and obj["reason"] is None' <"$SB/json"
+	sv -q web stop
+}
+
+@test "fatal: the reason, since the last exit, exit 1; JSON fields" {
+	make_service web "exec = $PROGS/exitafter 3 0.6 $MARK" "restart = always" \
+		"restart_delay = 0.1" "restart_max = 2" "ready_seconds = 0.2"
+	sv -q web start
+	wait_for 20 state_is web fatal
+	run sv web status
+	show
+	[ "$status" -eq 1 ]
+	grep -qE "^    State: fatal $SINCE: gave up after 2 runs shorter than 60s in a row" <<<"$output"
+	sv --json web status >"$SB/json" || true
+	pyjson 'obj["state"] == "fatal" and obj["reason"].startswith("gave up after 2 runs") and
+obj["since"] == obj["exits"][0]["time"] and len(obj["exits"]) == 2 and
+obj["restarts"] == 1 and obj["next_attempt"] is None and obj["pid"] == 0' <"$SB/json"
+}
+
+@test "starting: waiting for readiness, exit 0, since when" {
+	make_service web "exec = $PROGS/exitafter 0 1000 $MARK" "ready_fd = 3" "start_timeout = 60"
+	sv -q web start 2>/dev/null &
+	starter=$!
+	wait_for 20 state_is web starting
+	run sv web status
+	show
+	[ "$status" -eq 0 ]
+	grep -qE "^    State: starting $SINCE \\(waiting for readiness\\)\$" <<<"$output"
+	sv --json web status >"$SB/json"
+	pyjson 'obj["state"] == "starting" and obj["pid"] > 0 and obj["since"] is not None' <"$SB/json"
+	# the program dies: the start fails at once
+	kill -KILL "$(state_value web pid)"
+	wait "$starter" || true
+}
+
+@test "JSON: an array for several names, --all and bare status; valid UTF-8 whatever the bytes" {
+	make_service web "description = bad $(printf '\377\300') é" "exec = $PROGS/exitafter 0 1000 $MARK"
+	marked_service db
+	mkdir -p "$SB/log"
+	printf 'esc \033[31m cr \r bad \377 end\nsecond\n' >"$SB/log/web.log"
+	sv -q web start
+	for args in "status web db" "status --all" "status"; do
+		# shellcheck disable=SC2086 # the words of args
+		run --separate-stderr sv --json $args
+		echo "$args: $output"
+		[ "$status" -eq 3 ]
+		printf '%s' "$output" | iconv -f UTF-8 -t UTF-8 >/dev/null
+		pyjson 'isinstance(obj, list) and [o["name"] for o in obj] == ["db", "web"] and
+obj[0]["state"] == "stopped" and obj[1]["state"] == "running" and
+obj[1]["description"] == "bad \ufffd\ufffd é" and
+obj[1]["log_tail"][:2] == ["esc \u001b[31m cr \r bad \ufffd end", "second"]' <<<"$output"
+	done
+	# one name: an object
+	sv --json web status >"$SB/json"
+	pyjson 'isinstance(obj, dict) and obj["name"] == "web"' <"$SB/json"
+	sv -q web stop
+}
+
+@test "the log tail in the block shows control characters, never sends them" {
+	marked_service web
+	mkdir -p "$SB/log"
+	printf 'esc \033[2J cr \r end\n' >"$SB/log/web.log"
+	run sv web status
+	show
+	[ "$status" -eq 3 ]
+	[[ "$output" == *'    esc \x1b[2J cr \x0d end'* ]]
+	[[ "$output" != *$'\033'* ]]
+	[[ "$output" != *$'\r'* ]]
+}
+
+@test "list: one aligned line per service, sorted by name, columns as wide as their content" {
+	marked_service b-longer-name "description = second"
+	marked_service a "description = first"
+	marked_service c "description = third"
+	sv -q start c a
+	run sv status
+	show
+	[ "$status" -eq 3 ]
+	[ "$(wc -l <<<"$output")" -eq 4 ]
+	[ "$(awk 'NR > 1 { print $1 }' <<<"$output" | tr '\n' ' ')" = "a b-longer-name c " ]
+	# every column starts where its title does
+	python3 -c '
+import sys
+lines = sys.argv[1].split("\n")
+head = lines[0]
+cols = [head.index(t) for t in ("STATE", "UPTIME", "DESCRIPTION")]
+pid_end = head.index("PID") + 3
+assert head.startswith("NAME" + " " * (len("b-longer-name") - 4 + 2) + "STATE"), head
+for row in lines[1:]:
+    for c in cols:
+        assert row[c - 1] == " " and row[c] != " ", (row, c)
+    assert row[pid_end - 1] != " " and row[pid_end] == " ", row
+' "$output"
+	grep -qE "^a +running +$(pid_of a) +[0-9.]+s +first\$" <<<"$output"
+	grep -qE '^b-longer-name +stopped +- +- +second$' <<<"$output"
+	# several names: the list too, sorted; all running is 0
+	run sv status c a
+	show
+	[ "$status" -eq 0 ]
+	[ "$(awk 'NR > 1 { print $1 }' <<<"$output" | tr '\n' ' ')" = "a c " ]
+	[[ "$output" == "NAME  STATE  "* ]]
+	sv -q stop a c
+}
+
+@test "colour: only on a terminal, never with NO_COLOR" {
+	marked_service web
+	sv -q web start
+	# a pipe: no escape, NO_COLOR unset
+	run env -u NO_COLOR "$SVCCTL" -c "$CONF" web status
+	[ "$status" -eq 0 ]
+	[[ "$output" != *$'\033'* ]]
+	run env -u NO_COLOR "$SVCCTL" -c "$CONF" status
+	[[ "$output" != *$'\033'* ]]
+	# a terminal (script gives one): the state word in green
+	run env -u NO_COLOR script -qec "$SVCCTL -c $CONF web status" /dev/null
+	show
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'State: \033[32mrunning\033[0m since'* ]]
+	run env -u NO_COLOR script -qec "$SVCCTL -c $CONF status" /dev/null
+	[[ "$output" == *$'\033[32mrunning\033[0m'* ]]
+	# NO_COLOR set: none, even on a terminal
+	run env NO_COLOR=1 script -qec "$SVCCTL -c $CONF web status" /dev/null
+	show
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"State: running since"* ]]
+	[[ "$output" != *$'\033'* ]]
+	# an empty NO_COLOR counts as unset (no-color.org)
+	run env NO_COLOR= script -qec "$SVCCTL -c $CONF web status" /dev/null
+	[[ "$output" == *$'\033[32mrunning'* ]]
+	sv -q web stop
+}
