@@ -5,11 +5,19 @@
 #   make docs       write the key lists of the docs from src/keys.def
 #   make mutate     mutation testing: every tests/mutants patch must be caught
 #   make lint       cppcheck, clang-tidy, shellcheck, mandoc -Tlint
-#   make install    PREFIX, SYSCONFDIR and DESTDIR as usual
+#   make install    the binary, the manual pages and the bash completion
+#                   (PREFIX, SBINDIR, MANDIR, BASHCOMPDIR, DESTDIR)
+#   make install-example  the example service: svcctl.conf, its INI file and
+#                   its init script under SYSCONFDIR (config only where absent)
+#   make uninstall, make uninstall-example  remove what those installed
 
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# /etc, not $(PREFIX)/etc: it is compiled in, and root's svcctl reads
+# /etc/svcctl/svcctl.conf wherever the binary lives. A SYSCONFDIR given to
+# make (or make install) changes that default and where install-example goes.
 SYSCONFDIR ?= /etc
 VERSION    := 0.1.0
 
@@ -45,16 +53,18 @@ KEYS    = src/keys.def
 BUILD   = build
 CHECK   = build/check
 
-.PHONY: all FORCE deps deps-check demo demo-stop check docs docs-check mutate lint initscript install uninstall clean bench
+.PHONY: all FORCE deps deps-check demo demo-stop check docs docs-check mutate lint initscript \
+        install uninstall install-example uninstall-example clean bench
 
 # These recipes read the paths from the environment, quoted: a DESTDIR with
 # a space or a quote in it is just a name. Exported only to them, so the
 # tests' own make runs do not inherit them.
 PATH_USERS = $(BUILD)/paths.stamp $(BUILD)/svcctl.conf $(BUILD)/daemon-script.init \
-             install uninstall
+             install uninstall install-example uninstall-example
 $(PATH_USERS): export DESTDIR := $(DESTDIR)
 $(PATH_USERS): export SBINDIR := $(SBINDIR)
 $(PATH_USERS): export MANDIR := $(MANDIR)
+$(PATH_USERS): export BASHCOMPDIR := $(BASHCOMPDIR)
 $(PATH_USERS): export SYSCONFDIR := $(SYSCONFDIR)
 
 all: $(BUILD)/svcctl $(BUILD)/svcctl.conf $(BUILD)/daemon-script.init
@@ -151,6 +161,7 @@ lint:
 	# SC2154: bats sets $stderr and $output, the helpers set timing globals
 	shellcheck -S warning -e SC2154 tests/*.bats
 	shellcheck -s sh init.d/daemon-script
+	shellcheck -s bash etc/bash-completion/svcctl
 	mandoc -Tlint -Wwarning docs/svcctl.8 docs/svcctl.ini.5 docs/svcctl.conf.5
 
 # BENCH_ONLY=run, BENCH_ONLY=supervise or BENCH_ONLY=ready runs one of the three
@@ -166,13 +177,20 @@ initscript: $(BUILD)/svcctl
 	mv init.d/daemon-script.tmp init.d/daemon-script
 	chmod 0755 init.d/daemon-script
 
-# config installed only where absent (else as FILE.new), a foreign init
-# script never replaced, everything staged before anything is moved in
-install: all
+# everything staged before anything is moved in
+install: $(BUILD)/svcctl
 	tests/install-files install $(BUILD)
 
 uninstall:
 	tests/install-files uninstall $(BUILD)
+
+# config installed only where absent (else as FILE.new), a foreign init
+# script never replaced; uninstall-example keeps changed configuration
+install-example: all
+	tests/install-files install-example $(BUILD)
+
+uninstall-example: $(BUILD)/svcctl.conf
+	tests/install-files uninstall-example $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

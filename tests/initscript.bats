@@ -269,9 +269,9 @@ gen_script() {
 	grep -q hand-written "$SB/init.d/web"
 }
 
-@test "make install puts svcctl, config and init script in DESTDIR with installed paths" {
+@test "make install and install-example put svcctl, config and init script in DESTDIR with installed paths" {
 	dest=$BATS_TEST_TMPDIR/dest
-	run make -C "$TOP" --no-print-directory install BUILD="$BATS_TEST_TMPDIR/build" \
+	run make -C "$TOP" --no-print-directory install install-example BUILD="$BATS_TEST_TMPDIR/build" \
 		DESTDIR="$dest" PREFIX=/opt/sv SYSCONFDIR=/opt/etc
 	[ "$status" -eq 0 ]
 	[ -x "$dest/opt/sv/sbin/svcctl" ]
