@@ -350,8 +350,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (act->fn == cmd_status && names.n > 1) {
-		/* several names: the list, or a JSON array */
+	if (act->fn == cmd_status && names.n > 1 && c.json) {
+		/* several names in JSON: one array, as for the list */
 		rc = cmd_status_list(&c, &names);
 		goto out;
 	}
@@ -362,7 +362,13 @@ int main(int argc, char **argv)
 	} else {
 		rc = EXIT_OK;
 		for (size_t i = 0; i < names.n; i++) {
-			int r = act->fn(&c, names.v[i]);
+			int r;
+
+			/* several blocks of status NAME..., a blank line apart */
+			if (i > 0 && act->fn == cmd_status && !c.brief &&
+			    verbosity > 0)
+				putchar('\n');
+			r = act->fn(&c, names.v[i]);
 			if (r != EXIT_OK && rc == EXIT_OK)
 				rc = r;
 		}

@@ -278,12 +278,14 @@ for row in lines[1:]:
 ' "$output"
 	grep -qE "^a +running +$(pid_of a) +[0-9.]+s +first\$" <<<"$output"
 	grep -qE '^b-longer-name +stopped +- +- +second$' <<<"$output"
-	# several names: the list too, sorted; all running is 0
+	# several names: a detailed block each, in the order given, a blank
+	# line apart; all running is 0
 	run sv status c a
 	show
 	[ "$status" -eq 0 ]
-	[ "$(awk 'NR > 1 { print $1 }' <<<"$output" | tr '\n' ' ')" = "a c " ]
-	[[ "$output" == "NAME  STATE  "* ]]
+	[ "$(grep -E '^[a-z-]+ - ' <<<"$output" | cut -d' ' -f1 | tr '\n' ' ')" = "c a " ]
+	[ "$(grep -c '^$' <<<"$output")" -eq 1 ]
+	[ "$(grep -c '^ *State: running since ' <<<"$output")" -eq 2 ]
 	sv -q stop a c
 }
 
