@@ -686,6 +686,10 @@ int cmd_status(struct cmdctx *c, const char *name)
 	if (verbosity > 0) {
 		status_gather(&v, &svc, &id, !c->brief);
 		v.colour = status_colour(STDOUT_FILENO);
+		if (!c->brief) {
+			v.have_enabled = true;
+			v.enabled = initscript_is_enabled(&c->gc, name);
+		}
 		if (c->brief) {
 			status_print_brief(stdout, &v);
 		} else if (c->json) {

@@ -97,6 +97,7 @@ int proc_stat(pid_t pid, struct proc_info *pi)
 	pi->ppid = (pid_t)f[0];
 	pi->pgid = (pid_t)f[1];
 	pi->sid = (pid_t)f[2];
+	pi->cpu_ticks = f[10] + f[11]; /* utime, stime */
 	pi->threads = (long)f[16];
 	pi->starttime = f[18];
 	pi->rss_pages = (long)f[20];

@@ -147,6 +147,7 @@ static void group_usage(struct status_view *v, const struct identity *id)
 		/* nothing recorded: the leader alone */
 		v->group_rss_pages = v->pi.rss_pages;
 		v->group_tasks = v->pi.threads;
+		v->group_cpu_ticks = v->pi.cpu_ticks;
 		v->group_procs = 1;
 		return;
 	}
@@ -157,14 +158,24 @@ static void group_usage(struct status_view *v, const struct identity *id)
 			continue;
 		v->group_rss_pages += procs[i].rss_pages;
 		v->group_tasks += procs[i].threads;
+		v->group_cpu_ticks += procs[i].cpu_ticks;
 		v->group_procs++;
 	}
 	if (v->group_procs == 0) {
 		/* the leader left the group (setpgid): it still counts */
 		v->group_rss_pages = v->pi.rss_pages;
 		v->group_tasks = v->pi.threads;
+		v->group_cpu_ticks = v->pi.cpu_ticks;
 		v->group_procs = 1;
 	}
+}
+
+/* CPU time, user and system, of every live task of the group */
+static double cpu_seconds(const struct status_view *v)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+
+	return (double)v->group_cpu_ticks / (double)(hz > 0 ? hz : 100);
 }
 
 /* When the state began, and how a stopped service stopped (DESIGN 2):
@@ -433,6 +444,19 @@ void status_print_json(FILE *f, const struct status_view *v)
 	fprintf(f, ",\"leader_rss_bytes\":%lld,\"leader_tasks\":%ld",
 		v->have_pi ? (long long)v->pi.rss_pages * page : 0LL,
 		v->have_pi ? v->pi.threads : 0L);
+	if (runs && v->have_pi)
+		fprintf(f, ",\"cpu_seconds\":%.2f", cpu_seconds(v));
+	else
+		fputs(",\"cpu_seconds\":null", f);
+	fputs(",\"config\":", f);
+	if (svc->ini_path)
+		json_string(f, svc->ini_path);
+	else
+		fputs("null", f);
+	fprintf(f, ",\"enabled\":%s",
+		!v->have_enabled     ? "null"
+			: v->enabled ? "true"
+				     : "false");
 	fputs(",\"pidfile\":", f);
 	json_string(f, svc->pidfile);
 	fprintf(f, ",\"verified\":%s", runs ? "true" : "false");
@@ -608,6 +632,19 @@ static void block_state_line(FILE *f, const struct status_view *v)
 	}
 }
 
+/* Config: the INI file read, and whether boot starts the service */
+static void block_config(FILE *f, const struct status_view *v)
+{
+	char *path = text_visible_dup(v->svc->ini_path ? v->svc->ini_path : "-");
+
+	fprintf(f, "   Config: %s", path);
+	if (v->have_enabled)
+		fprintf(f, "; %s",
+			v->enabled ? "enabled at boot" : "not enabled at boot");
+	fputc('\n', f);
+	free(path);
+}
+
 /* The State: line, and for a running program its PID, command, memory */
 static void block_state(FILE *f, const struct status_view *v, const char *cmd)
 {
@@ -633,6 +670,9 @@ static void block_state(FILE *f, const struct status_view *v, const char *cmd)
 				1048576.0,
 			v->group_tasks, v->group_tasks == 1 ? "" : "s", v->group_procs,
 			v->group_procs == 1 ? "" : "es");
+	if (program_runs(id) && v->have_pi)
+		fprintf(f, "      CPU: %.2fs (user and system, all tasks)\n",
+			cpu_seconds(v));
 	if (program_runs(id))
 		fprintf(f, "  Pidfile: %s (verified: %s)\n", svc->pidfile, id->how);
 	else if (id->ident == IDENT_DEAD || id->ident == IDENT_STALE ||
@@ -689,6 +729,7 @@ void status_print_block(FILE *f, const struct status_view *v)
 	     *cmd = text_visible_dup(v->cmdline[0] ? v->cmdline : svc->exec_line);
 
 	fprintf(f, "%s - %s\n", svc->name, desc);
+	block_config(f, v);
 	block_state(f, v, cmd);
 	block_history(f, v);
 	if (v->log) {
@@ -889,6 +930,8 @@ int status_lines(const struct globalconf *gc, bool json, const struct strv *name
 		if (verbosity > 0) {
 			status_gather(&v, &svc, &id, json);
 			if (json) {
+				v.have_enabled = true;
+				v.enabled = initscript_is_enabled(gc, svc.name);
 				if (i)
 					fputc(',', stdout);
 				status_print_json(stdout, &v);

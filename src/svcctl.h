@@ -176,6 +176,7 @@ struct proc_info {
 	unsigned long long starttime; /* clock ticks since boot */
 	long rss_pages;
 	long threads;
+	unsigned long long cpu_ticks; /* user + system time, clock ticks */
 	char comm[32];
 };
 
@@ -519,6 +520,9 @@ struct status_view {
 	char cmdline[1024]; /* the detailed forms only */
 	/* the detailed forms only: every live process of the service's group */
 	long group_rss_pages, group_tasks, group_procs;
+	unsigned long long group_cpu_ticks;
+	/* the detailed forms: is the service enabled at boot (cmd.c looks) */
+	bool have_enabled, enabled;
 	bool colour; /* the state word coloured (a terminal, no NO_COLOR) */
 };
 

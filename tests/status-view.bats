@@ -70,6 +70,41 @@ obj["log"].endswith("/log/web.log") and "exitafter: going to end with 0" in obj[
 obj["rss_bytes"] > obj["leader_rss_bytes"] > 0' <"$SB/json"
 }
 
+@test "config file and boot: the INI read and whether boot starts it; CPU time of the group" {
+	# a program that burns CPU, so its time is seen to grow
+	make_service web "exec = /bin/sh -c \"while :; do :; done\" $MARK"
+	sv -q web start
+	run sv web status
+	show
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"   Config: $SB/services/web.ini; not enabled at boot"* ]]
+	grep -qE '^      CPU: [0-9]+[.][0-9]{2}s ' <<<"$output"
+	sv --json web status >"$SB/json"
+	pyjson 'obj["config"] == "'"$SB"'/services/web.ini" and obj["enabled"] is False and
+obj["cpu_seconds"] >= 0' <"$SB/json"
+	# CPU time counts: within a generous bound it passes a tenth of a second
+	wait_for 30 cpu_above_tenth web
+	sv -q web enable
+	run sv web status
+	[[ "$output" == *"   Config: $SB/services/web.ini; enabled at boot"* ]]
+	sv --json status web web >"$SB/json"
+	pyjson 'obj[0]["enabled"] is True and obj[0]["config"].endswith("/web.ini")' <"$SB/json"
+	sv -q web disable
+	sv -q web stop
+	# stopped: no CPU line, null in JSON; the config line stays
+	run sv web status
+	[[ "$output" == *"   Config: $SB/services/web.ini; not enabled at boot"* ]]
+	[[ "$output" != *"CPU:"* ]]
+	jstatus web
+	[ "$JCODE" -eq 3 ]
+	pyjson 'obj["cpu_seconds"] is None and obj["enabled"] is False' <"$SB/json"
+}
+
+# cpu_above_tenth NAME: status NAME --json reports more than 0.1 s of CPU
+cpu_above_tenth() {
+	sv --json "$1" status | pyjson 'obj["cpu_seconds"] > 0.1'
+}
+
 @test "stopped after stop: when, by whom, after how long; the record stays and start works after it" {
 	marked_service web
 	sv -q web start
