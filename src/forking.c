@@ -264,7 +264,14 @@ int forking_await_pid(const struct service *svc, const char *exe_path, double de
 			break;
 		npidfds = live_children(pidfds, WATCH_MAX, &any);
 		if (!any) {
-			err = ESRCH;
+			/* one last look: the daemon may have written the file
+			 * and ended between the look above and this one, and
+			 * then its PID, not "no pidfile", is the answer */
+			r = pidfile_check(svc, exe_path, pid, why, whylen);
+			if (r == 0)
+				break;
+			err = r < 0 ? errno : ESRCH;
+			r = 1;
 			if (!why[0])
 				snprintf(why, whylen,
 					 "no pidfile %s, and nothing the launcher "
