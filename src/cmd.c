@@ -800,13 +800,12 @@ int cmd_status_list(struct cmdctx *c, const struct strv *names)
 	}
 	s.chunk = n ? (n + nworkers - 1) / nworkers : 1;
 	nslices = (n + s.chunk - 1) / s.chunk;
-	if (nslices == 0) {
-		/* nothing to run */
-	} else if (table && status_rows(&s, nslices, codes, &rows, &len) == 0) {
-		/* gathered */
-	} else if (pool_run(nslices, nslices, status_slice, &s, codes, true) < 0) {
+	/* the table's rows are gathered to be aligned; JSON (and a table
+	 * whose gathering failed) is written by the workers as it comes */
+	if (nslices > 0 &&
+	    !(table && status_rows(&s, nslices, codes, &rows, &len) == 0) &&
+	    pool_run(nslices, nslices, status_slice, &s, codes, true) < 0)
 		rc = STATUS_STOPPED;
-	}
 	for (size_t i = 0; i < nslices; i++)
 		if (codes[i] != EXIT_OK)
 			rc = STATUS_STOPPED;

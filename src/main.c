@@ -365,8 +365,7 @@ int main(int argc, char **argv)
 			int r;
 
 			/* several blocks of status NAME..., a blank line apart */
-			if (i > 0 && act->fn == cmd_status && !c.brief &&
-			    verbosity > 0)
+			if (i > 0 && act->fn == cmd_status && !c.brief && verbosity > 0)
 				putchar('\n');
 			r = act->fn(&c, names.v[i]);
 			if (r != EXIT_OK && rc == EXIT_OK)

@@ -881,7 +881,7 @@ void status_print_table(FILE *f, char *rows, size_t len, bool colour)
 				}
 				/* put the row back together for the second pass */
 				for (int c = 1; c < COLS; c++)
-					field[c][-1] = '\t';
+					*(field[c] - 1) = '\t';
 			}
 			*nl = '\n';
 			row = next;
