@@ -433,6 +433,7 @@ static int stop_locked(struct cmdctx *c, struct service *svc, bool *was_running)
 	}
 	if (id.supervised) {
 		bool ran = id.ident == IDENT_RUNNING || id.ident == IDENT_STARTING;
+		bool backoff = id.ident == IDENT_BACKOFF;
 
 		if (stop_monitor(svc, &id) < 0)
 			msg_warn(svc->name,
@@ -443,14 +444,26 @@ static int stop_locked(struct cmdctx *c, struct service *svc, bool *was_running)
 		    id.ident != IDENT_LEFTOVER && id.ident != IDENT_UNTRUSTED) {
 			/* the monitor recorded the stop and the last exit; when
 			 * and by whom are added to its record */
-			if (ran && id.ident == IDENT_NONE && id.have_state) {
+			if ((ran || backoff) && id.ident == IDENT_NONE && id.have_state) {
 				char how[96];
 
-				stop_how(svc, STOP_DONE, how, sizeof(how));
+				if (ran) {
+					stop_how(svc, STOP_DONE, how, sizeof(how));
+				} else {
+					/* between two runs: the stop ended the
+					 * supervision; how long the last run
+					 * lasted is its exit's to say */
+					snprintf(how, sizeof(how),
+						 "by svcctl stop, in backoff");
+					id.st.started_at = 0;
+				}
 				record_stopped(svc, &id, how);
 			}
 			*was_running = ran;
-			msg_info("%s: %s\n", svc->name, ran ? "stopped" : "not running");
+			msg_info("%s: %s\n", svc->name,
+				 ran               ? "stopped"
+					 : backoff ? "stopped (it was in backoff)"
+						   : "not running");
 			return EXIT_OK;
 		}
 	}

@@ -219,7 +219,16 @@ obj["verified_by"] in ("process is gone", "process is a zombie") and obj["rss_by
 obj["next_attempt"] is not None and obj["since"] == obj["exits"][0]["time"] and
 obj["exits"][0]["code"] == 3 and obj["exits"][0]["signal"] is None and
 obj["exits"][0]["run_seconds"] > 0 and obj["pid"] == 0 and obj["reason"] is None' <"$SB/json"
-	sv -q web stop
+	# a stop in backoff ends the supervision, and says so; the record
+	# names it, with the length of the last run, not the time since
+	run sv web stop
+	show
+	[ "$status" -eq 0 ]
+	[ "$output" = "web: stopped (it was in backoff)" ]
+	run sv web status
+	show
+	[ "$status" -eq 3 ]
+	grep -qE "^    State: stopped $SINCE, by svcctl stop, in backoff, after running 0\.[0-9]s\$" <<<"$output"
 }
 
 @test "fatal: the reason, since the last exit, exit 1; JSON fields" {
