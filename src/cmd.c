@@ -800,7 +800,8 @@ int cmd_status_list(struct cmdctx *c, const struct strv *names)
 		return STATUS_UNKNOWN;
 	/* the names are borrowed: sorted only points at them */
 	sorted.v = xcalloc(n + 1, sizeof(char *));
-	memcpy(sorted.v, names->v, n * sizeof(char *));
+	if (n > 0) /* an empty list may have no vector at all */
+		memcpy(sorted.v, names->v, n * sizeof(char *));
 	sorted.n = n;
 	qsort(sorted.v, n, sizeof(char *), name_order);
 	if (json)
