@@ -217,7 +217,8 @@ static int report_failure(const struct service *svc, const struct spawn_result *
 		msg_error(svc->name, "%s%s", why, log ? "; last lines of its log:" : "");
 		free(why);
 		if (log)
-			log_tail(log, FAILURE_LOG_LINES, "    ", STDERR_FILENO);
+			log_tail(log, FAILURE_LOG_LINES, LOG_TAIL_WINDOW, "    ",
+				 STDERR_FILENO);
 		return EXIT_FAILED;
 	}
 	if (res->step[0]) {
@@ -236,7 +237,7 @@ static int report_failure(const struct service *svc, const struct spawn_result *
 	msg_error(svc->name, "%s after %.1fs%s", what, res->elapsed,
 		  log ? "; last lines of its log:" : "");
 	if (log)
-		log_tail(log, FAILURE_LOG_LINES, "    ", STDERR_FILENO);
+		log_tail(log, FAILURE_LOG_LINES, LOG_TAIL_WINDOW, "    ", STDERR_FILENO);
 	return EXIT_FAILED;
 }
 
@@ -944,7 +945,7 @@ int cmd_logs(struct cmdctx *c, const char *name)
 	}
 	fflush(stdout);
 	if ((c->follow ? log_follow(log, c->lines, STDOUT_FILENO)
-		       : log_tail(log, c->lines, "", STDOUT_FILENO)) < 0 &&
+		       : log_tail(log, c->lines, 0, "", STDOUT_FILENO)) < 0 &&
 	    errno != EPIPE) { /* the reader went away (| head): done, quietly */
 		msg_error(name, "%s: %s", log,
 			  errno == EINVAL ? "not a regular file" : strerror(errno));

@@ -187,9 +187,10 @@ int log_open(const char *path, struct stat *st)
 	return in;
 }
 
-/* Writes the last lines of path to fd, each prefixed by indent. Returns 0,
+/* Writes the last lines of path to fd, each prefixed by indent; window > 0
+ * bounds how much of the end is read (LOG_TAIL_WINDOW). Returns 0,
  * or -1 with errno (unreadable, not a regular file, write error). */
-int log_tail(const char *path, int lines, const char *indent, int fd)
+int log_tail(const char *path, int lines, off_t window, const char *indent, int fd)
 {
 	struct line_out o = {.fd = fd, .indent = indent};
 	struct stat st;
@@ -201,9 +202,14 @@ int log_tail(const char *path, int lines, const char *indent, int fd)
 	in = log_open(path, &st);
 	if (in < 0)
 		return -1;
-	if (log_tail_start(in, st.st_size, lines, &start) == 0 &&
-	    copy_lines(&o, in, start, st.st_size, true, &upto) == 0)
-		rc = 0;
+	if (log_tail_start(in, st.st_size, lines, &start) == 0) {
+		/* window > 0: no more than its last bytes, a line cut there
+		 * shown from the cut */
+		if (window > 0 && st.st_size - start > window)
+			start = st.st_size - window;
+		if (copy_lines(&o, in, start, st.st_size, true, &upto) == 0)
+			rc = 0;
+	}
 	saved = errno;
 	if (out_flush(&o) < 0 && rc == 0) {
 		saved = errno;

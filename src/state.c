@@ -168,13 +168,29 @@ static void copy_field(char *dst, size_t len, const char *src)
 	snprintf(dst, len, "%s", src);
 }
 
+/* The latest time a state may name: the end of year 9999, in seconds. A time
+ * outside 0..this is not known (0): status never computes with it (no
+ * overflow in "* 1000", no date in year 292278994). */
+#define STATE_TIME_MAX 253402300799LL
+
+static long long time_field(const char *v, long long max)
+{
+	char *end;
+	long long t;
+
+	errno = 0;
+	t = strtoll(v, &end, 10);
+	return end == v || errno || t < 0 || t > max ? 0 : t;
+}
+
 static int parse_exit(const char *v, struct exit_record *ex)
 {
 	char *end;
 
 	errno = 0;
 	ex->when = strtoll(v, &end, 10);
-	if (end == v || *end != ' ' || errno)
+	if (end == v || *end != ' ' || errno || ex->when < 0 ||
+	    ex->when > STATE_TIME_MAX * 1000)
 		return -1;
 	v = end + 1;
 	ex->status = (int)strtol(v, &end, 10);
@@ -182,7 +198,8 @@ static int parse_exit(const char *v, struct exit_record *ex)
 		return -1;
 	v = end + 1;
 	ex->run_ms = strtoll(v, &end, 10);
-	if (end == v || *end || errno || ex->run_ms < 0)
+	if (end == v || *end || errno || ex->run_ms < 0 ||
+	    ex->run_ms > STATE_TIME_MAX * 1000)
 		return -1;
 	return 0;
 }
@@ -245,9 +262,9 @@ int state_parse(const char *text, struct state *st)
 			bad = i == nwords;
 			st->run = (enum run_state)i;
 		} else if (strcmp(line, "started_at") == 0) {
-			st->started_at = strtoll(v, NULL, 10);
+			st->started_at = time_field(v, STATE_TIME_MAX);
 		} else if (strcmp(line, "next_attempt") == 0) {
-			st->next_attempt = strtoll(v, NULL, 10);
+			st->next_attempt = time_field(v, STATE_TIME_MAX * 1000);
 		} else if (strcmp(line, "restarts") == 0) {
 			bad = parse_int(v, 0, 1 << 30, &n) < 0;
 			st->restarts = (int)n;
@@ -256,7 +273,7 @@ int state_parse(const char *text, struct state *st)
 		} else if (strcmp(line, "reason") == 0) {
 			copy_field(st->reason, sizeof(st->reason), v);
 		} else if (strcmp(line, "stopped_at") == 0) {
-			st->stopped_at = strtoll(v, NULL, 10);
+			st->stopped_at = time_field(v, STATE_TIME_MAX * 1000);
 		} else if (strcmp(line, "stop_reason") == 0) {
 			copy_field(st->stop_reason, sizeof(st->stop_reason), v);
 		} else if (strcmp(line, "status_text") == 0) {

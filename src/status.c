@@ -308,7 +308,7 @@ static void put_state_word(FILE *f, const struct status_view *v, const char *wor
 /* The last lines of the log as they are (JSON escapes what it must) */
 static void log_last_lines(const char *path, int want, struct strv *out)
 {
-	char buf[65536];
+	char buf[LOG_TAIL_WINDOW + 1];
 	struct stat sb;
 	off_t from;
 	ssize_t r;
@@ -334,19 +334,14 @@ static void log_last_lines(const char *path, int want, struct strv *out)
 		if (buf[i] == '\0')
 			buf[i] = ' '; /* a C string cannot hold it */
 	buf[r] = '\0';
-	/* back from the end over want newlines; a fragment cut by the read
-	 * window is not a line */
+	/* back from the end over want newlines; a line cut by the read window
+	 * (LOG_TAIL_WINDOW, as the block's tail reads) is shown from the cut,
+	 * as the block shows it */
 	start = (size_t)r;
 	while (start > 0) {
 		if (buf[start - 1] == '\n' && ++nl == (size_t)want)
 			break;
 		start--;
-	}
-	if (start == 0 && from > 0) {
-		char *first = strchr(buf, '\n');
-		if (!first)
-			return;
-		start = (size_t)(first - buf) + 1;
 	}
 	for (char *line = buf + start, *end;; line = end + 1) {
 		end = strchr(line, '\n');
@@ -736,7 +731,8 @@ void status_print_block(FILE *f, const struct status_view *v)
 		fprintf(f, "      Log: %s\n", v->log);
 		fflush(f);
 		if (fileno(f) >= 0)
-			log_tail(v->log, STATUS_LOG_LINES, "    ", fileno(f));
+			log_tail(v->log, STATUS_LOG_LINES, LOG_TAIL_WINDOW, "    ",
+				 fileno(f));
 	}
 	free(desc);
 	free(cmd);

@@ -666,7 +666,10 @@ void msg_warn(const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int log_tail(const char *path, int lines, const char *indent, int fd);
+/* how much of a log's end the tails shown inside other output (status, a
+ * failed start) read at most: a log of one huge line cannot flood them */
+#define LOG_TAIL_WINDOW 65535
+int log_tail(const char *path, int lines, off_t window, const char *indent, int fd);
 struct stat;
 int log_open(const char *path, struct stat *st);
 int log_tail_start(int in, off_t size, int lines, off_t *start);

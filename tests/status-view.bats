@@ -297,6 +297,47 @@ obj[1]["log_tail"][:2] == ["esc \u001b[31m cr \r bad \ufffd end", "second"]' <<<
 	[[ "$output" != *$'\r'* ]]
 }
 
+@test "a log of one huge line: the block and JSON show the same bounded end of it" {
+	marked_service web
+	mkdir -p "$SB/log"
+	# 3 MB without a newline, then a last short line
+	head -c 3000000 /dev/zero | tr '\0' a >"$SB/log/web.log"
+	printf '\nlast line\n' >>"$SB/log/web.log"
+	run sv web status
+	[ "$status" -eq 3 ]
+	# the block: at most the 64 KiB window of the log, not 3 MB
+	[ "${#output}" -lt 70000 ]
+	[[ "$output" == *"    last line" ]]
+	jstatus web
+	pyjson 'obj["log_tail"][-1] == "last line" and len(obj["log_tail"]) == 2 and
+0 < len(obj["log_tail"][0]) < 65536 and set(obj["log_tail"][0]) == {"a"}' <"$SB/json"
+	# the failure of a start shows the same bounded tail
+	make_service web "exec = /bin/false"
+	run --separate-stderr sv web start
+	[ "$status" -eq 1 ]
+	[ "${#stderr}" -lt 70000 ]
+}
+
+@test "a state file with times out of range: no overflow, no absurd date, valid JSON" {
+	marked_service web
+	sv -q web start
+	sv -q web stop
+	state="$SB/run/web.state"
+	for edit in 's/^started_at=.*/started_at=9223372036854775807/' \
+		's/^started_at=.*/started_at=-9223372036854775807/' \
+		's/^stopped_at=.*/stopped_at=9223372036854775807/'; do
+		sed -i.orig "$edit" "$state"
+		run sv web status
+		show
+		[ "$status" -eq 3 ]
+		[[ "$output" != *"292278994"* ]]
+		jstatus web
+		[ "$JCODE" -eq 3 ]
+		pyjson 'obj["state"] == "stopped" and (obj["ran_seconds"] is None or 0 <= obj["ran_seconds"] < 1e6)' <"$SB/json"
+		mv "$state.orig" "$state"
+	done
+}
+
 @test "list: one aligned line per service, sorted by name, columns as wide as their content" {
 	marked_service b-longer-name "description = second"
 	marked_service a "description = first"
