@@ -976,6 +976,7 @@ static void print_value(FILE *f, const struct service *svc, enum key_id id)
 }
 
 #define PRINT_WIDTH 100 /* well under the line limit of the reader */
+#define PRINT_LIMIT 190 /* and below that limit (198 bytes) for sure */
 
 /* "KEY = VALUE ; FROM". A long value goes on indented continuation lines,
  * broken only at a single blank (the reader joins the lines with one) and
@@ -986,6 +987,7 @@ static void print_entry(FILE *f, const char *key, int keylen, const char *value,
 {
 	size_t col = (size_t)fprintf(f, "%.*s =", keylen, key), first = col;
 
+	/* col counts bytes, as the reader's line limit does */
 	while (*value) {
 		size_t len = 0;
 
@@ -996,7 +998,7 @@ static void print_entry(FILE *f, const char *key, int keylen, const char *value,
 			len++;
 		if (col > first && col + 1 + len > PRINT_WIDTH) {
 			fputs("\n\t", f);
-			col = 8;
+			col = 1;
 		} else {
 			putc(' ', f);
 			col++;
@@ -1007,7 +1009,13 @@ static void print_entry(FILE *f, const char *key, int keylen, const char *value,
 		if (*value == ' ')
 			value++;
 	}
-	fprintf(f, " ; %s\n", from);
+	/* a word the width could not break (up to what the reader took) and
+	 * the mark would pass the reader's limit: the mark on its own line,
+	 * a whole-line comment after the value */
+	if (col + 3 + strlen(from) > PRINT_LIMIT)
+		fprintf(f, "\n; %s\n", from);
+	else
+		fprintf(f, " ; %s\n", from);
 }
 
 /* The effective configuration as an INI file that loads as the same

@@ -18,7 +18,7 @@ joined() {
 
 # values NAME: check -v NAME's INI without the header and the origins
 values() {
-	sv check -v "$1" 2>/dev/null | sed -e 1,2d -e 's/ ; [^;]*$//'
+	sv check -v "$1" 2>/dev/null | sed -e 1,2d -e '/^; /d' -e 's/ ; [^;]*$//'
 }
 
 @test "check without -v prints only NAME: ok" {
@@ -177,4 +177,23 @@ keysdoc_from() {
 	[ "$(values web)" = "$(values copy)" ]
 	# the continuation lines joined with one blank, as the reader joins them
 	values copy | joined | grep -qxF "LONG = ${words% }"
+}
+
+@test "check -v: a word that fills a line keeps its origin mark off the line, so it reads back" {
+	local word
+	word=$(printf 'q%.0s' $(seq 1 190))
+	marked_service web
+	printf '[environment]\nX = %s\n  %s\n' "$(printf 'y%.0s' $(seq 1 150))" "$word" \
+		>>"$SB/services/web.ini"
+	run --separate-stderr sv check web
+	[ "$status" -eq 0 ]
+	run --separate-stderr sv check -v web
+	show
+	[ "$status" -eq 0 ]
+	[ "$(awk '{ if (length($0) > 198) n++ } END { print n + 0 }' <<<"$output")" -eq 0 ]
+	sed 1d <<<"$output" >"$SB/services/copy.ini"
+	run --separate-stderr sv check copy
+	show
+	[ "$status" -eq 0 ]
+	[ "$(values web)" = "$(values copy)" ]
 }
