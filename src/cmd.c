@@ -683,10 +683,24 @@ int cmd_status(struct cmdctx *c, const char *name)
 	struct service svc;
 	struct identity id;
 	struct status_view v;
-	int rc = load(c, name, &svc, STATUS_UNKNOWN);
+	struct errlist el = {0};
+	int rc;
 
-	if (rc)
-		return rc;
+	if (service_load(&svc, &c->gc, name, &el) < 0) {
+		/* JSON readers get an object that says so, not an empty
+		 * stdout; the message goes to stderr as always */
+		if (c->json && verbosity > 0) {
+			status_print_json_error(stdout, name, errno == ENOENT,
+						el.msgs.n ? el.msgs.v[0] : "");
+			putchar('\n');
+			fflush(stdout);
+		}
+		print_errors(&el);
+		errlist_free(&el);
+		service_free(&svc);
+		return STATUS_UNKNOWN;
+	}
+	errlist_free(&el);
 	if (check_run_dir(c, name, false)) {
 		service_free(&svc);
 		return STATUS_UNKNOWN;

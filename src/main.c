@@ -314,6 +314,10 @@ int main(int argc, char **argv)
 		strv_free(&names);
 		return usage_error("%s", "--all and service names exclude each other");
 	}
+	if (c.json && c.brief) {
+		strv_free(&names);
+		return usage_error("%s", "--json and --brief exclude each other");
+	}
 	if (!c.all && names.n == 0 && !(act->flags & A_NONE_IS_ALL))
 		return usage_error("%s: which service?", act->name);
 	if (!act->fn) {

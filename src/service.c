@@ -1228,7 +1228,10 @@ int service_load(struct service *svc, const struct globalconf *gc, const char *n
 	svc->start_timeout = seconds_sane(svc->start_timeout);
 	svc->stop_timeout = seconds_sane(svc->stop_timeout);
 	svc->restart_delay = seconds_sane(svc->restart_delay);
-	return el->msgs.n == before ? 0 : -1;
+	if (el->msgs.n == before)
+		return 0;
+	errno = EINVAL; /* the file is there, and in error: not ENOENT */
+	return -1;
 }
 
 /* Does the service need a monitor (DESIGN 4.8): a restart policy, type =

@@ -506,6 +506,18 @@ void status_print_json(FILE *f, const struct status_view *v)
 	fputs("]}", f);
 }
 
+/* The object of a service that could not be loaded: "unknown" when there
+ * is no such service (status exits 4), "invalid" when its file is in
+ * error; error says why, as stderr does */
+void status_print_json_error(FILE *f, const char *name, bool missing, const char *why)
+{
+	fputs("{\"name\":", f);
+	json_string(f, name);
+	fprintf(f, ",\"state\":\"%s\",\"error\":", missing ? "unknown" : "invalid");
+	json_string(f, why);
+	fputc('}', f);
+}
+
 static void local_time(long long ms, char *buf, size_t len)
 {
 	time_t t = (time_t)(ms / 1000);
@@ -900,6 +912,7 @@ int status_lines(const struct globalconf *gc, bool json, const struct strv *name
 		struct status_view v;
 
 		if (service_load(&svc, gc, names->v[i], &el) < 0) {
+			bool missing = errno == ENOENT;
 			char *vname = text_visible_dup(names->v[i]),
 			     *why = text_visible_dup(el.msgs.n ? el.msgs.v[0] : "");
 			for (char *p = why; *p; p++)
@@ -908,9 +921,10 @@ int status_lines(const struct globalconf *gc, bool json, const struct strv *name
 			if (verbosity > 0 && !json) {
 				printf("%s\tinvalid\t-\t-\t%s\n", vname, why);
 			} else if (json && verbosity > 0) {
-				fputs(i ? ",{\"name\":" : "{\"name\":", stdout);
-				json_string(stdout, names->v[i]);
-				fputs(",\"state\":\"invalid\"}", stdout);
+				if (i)
+					fputc(',', stdout);
+				status_print_json_error(stdout, names->v[i], missing,
+							el.msgs.n ? el.msgs.v[0] : "");
 			}
 			free(vname);
 			free(why);

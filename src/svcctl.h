@@ -535,6 +535,7 @@ void status_gather(struct status_view *v, const struct service *svc,
 void status_print_block(FILE *f, const struct status_view *v);
 void status_print_brief(FILE *f, const struct status_view *v);
 void status_print_json(FILE *f, const struct status_view *v);
+void status_print_json_error(FILE *f, const char *name, bool missing, const char *why);
 void status_print_line(FILE *f, const struct status_view *v);
 bool status_colour(int fd);
 int status_lines(const struct globalconf *gc, bool json, const struct strv *names,

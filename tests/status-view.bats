@@ -401,3 +401,26 @@ for row in lines[1:]:
 	[[ "$output" == *$'\033[32mrunning'* ]]
 	sv -q web stop
 }
+
+@test "JSON of a service that cannot be loaded: an object saying unknown or invalid and why; --json with --brief is refused" {
+	marked_service web
+	make_service bad "exec = /bin/true" "bogus = 1"
+	# no such service: an object on stdout, the message on stderr, exit 4
+	run --separate-stderr sv --json status nosuch
+	show
+	[ "$status" -eq 4 ]
+	[[ "$stderr" == *"nosuch: no such service"* ]]
+	pyjson 'obj["name"] == "nosuch" and obj["state"] == "unknown" and "no such service" in obj["error"]' <<<"$output"
+	# an invalid file: "invalid", with the FILE:LINE message
+	run --separate-stderr sv --json bad status
+	[ "$status" -eq 4 ]
+	pyjson 'obj["state"] == "invalid" and "unknown key" in obj["error"]' <<<"$output"
+	# in an array the same objects, in name order
+	run --separate-stderr sv --json status web nosuch bad
+	show
+	pyjson '[o["name"] for o in obj] == ["bad", "nosuch", "web"] and obj[0]["state"] == "invalid" and
+obj[1]["state"] == "unknown" and obj[1]["error"] and obj[2]["state"] == "stopped"' <<<"$output"
+	run sv --json --brief web status
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--json and --brief exclude each other"* ]]
+}
