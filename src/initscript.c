@@ -350,7 +350,7 @@ static int run_tool(const char *tool, const char *a1, const char *a2, const char
 	if (argv_resolve(tool, &path) < 0)
 		return -1;
 	fflush(NULL);
-	pid = fork();
+	pid = fork_retry();
 	if (pid < 0) {
 		free(path);
 		return -1;

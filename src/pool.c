@@ -207,7 +207,7 @@ static int job_start(struct pool *p, size_t i)
 		return -1;
 	if (p->collect) /* room for a whole slice: a worker rarely waits */
 		(void)fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);
-	pid = fork();
+	pid = fork_retry();
 	if (pid == 0) {
 		if (p->collect)
 			close(fds[0]);

@@ -596,7 +596,7 @@ static void middle_process(const struct spawn_plan *plan, int reportfd, int conf
 		report_send(reportfd, &r);
 		_exit(0);
 	}
-	pid = fork();
+	pid = fork_retry();
 	if (pid < 0) {
 		r.kind = REPORT_FAILED;
 		r.step = STEP_FORK;
@@ -689,7 +689,7 @@ int spawn_service(const struct spawn_plan *plan, struct spawn_result *res,
 		return -1;
 	}
 	fflush(NULL);
-	middle = fork();
+	middle = fork_retry();
 	if (middle < 0) {
 		int saved = errno;
 		close(reportfd[0]);
@@ -800,7 +800,7 @@ pid_t spawn_program(const struct spawn_plan *plan, int ready_wfd, int *gofd, int
 		errno = saved;
 		return -1;
 	}
-	pid = fork();
+	pid = fork_retry();
 	if (pid == 0) {
 		close(errpipe[0]);
 		close(gopipe[1]);

@@ -1237,6 +1237,22 @@ int supervise_main(char **argv)
 	return 0;
 }
 
+/* In the processes between svcctl and the monitor's exec: the step that
+ * failed goes to svcctl as a report, so the start says what went wrong
+ * instead of finding the report pipe closed */
+static void early_failure(int fd, const char *step) __attribute__((noreturn));
+
+static void early_failure(int fd, const char *step)
+{
+	struct mon_report fail = {0};
+
+	fail.kind = MR_FAILED;
+	fail.err = errno;
+	snprintf(fail.step, sizeof(fail.step), "%s", step);
+	(void)write_full(fd, &fail, sizeof(fail));
+	_exit(1);
+}
+
 /* svcctl's side: starts the monitor for svc and returns when the first run
  * is known to have started (res->pid), died (res->died) or failed (-1, with
  * res->step, or res->message and res->exit_code for the monitor's set-up). */
@@ -1286,21 +1302,28 @@ int supervise_start(const struct globalconf *gc, const struct service *svc,
 			strv_push_owned(&env, xasprintf("%s=%s", pass[i], v));
 	}
 	fflush(NULL);
-	first = fork();
+	first = fork_retry();
 	if (first == 0) {
 		char *argv[] = {title, NULL};
 		struct sigaction sa;
 		sigset_t none;
 		int fd;
 
+		pid_t mon;
+
 		if (setsid() < 0)
-			_exit(1);
-		if (fork() != 0)
+			early_failure(reportfd[1], "setsid");
+		/* a fork that fails (EAGAIN, ENOMEM on a loaded machine) is
+		 * said, not taken for the parent's side */
+		mon = fork_retry();
+		if (mon < 0)
+			early_failure(reportfd[1], "fork monitor");
+		if (mon > 0)
 			_exit(0);
 		/* the monitor: a daemon of its own (DESIGN 4.1) */
 		if (dup2(reportfd[1], REPORT_FD) < 0 ||
 		    dup2(confirmfd[0], CONFIRM_FD) < 0)
-			_exit(1);
+			early_failure(reportfd[1], "monitor descriptors");
 		fd = open("/dev/null", O_RDWR);
 		if (fd >= 0) {
 			(void)dup2(fd, STDIN_FILENO);
@@ -1318,17 +1341,10 @@ int supervise_start(const struct globalconf *gc, const struct service *svc,
 		sigemptyset(&none);
 		(void)sigprocmask(SIG_SETMASK, &none, NULL);
 		if (chdir("/") < 0)
-			_exit(1);
+			early_failure(REPORT_FD, "chdir /");
 		umask(022);
 		execve("/proc/self/exe", argv, env.v);
-		{
-			struct mon_report fail = {0};
-			fail.kind = MR_FAILED;
-			fail.err = errno;
-			snprintf(fail.step, sizeof(fail.step), "exec monitor");
-			(void)write_full(REPORT_FD, &fail, sizeof(fail));
-		}
-		_exit(127);
+		early_failure(REPORT_FD, "exec monitor");
 	}
 	close(reportfd[1]);
 	close(confirmfd[0]);

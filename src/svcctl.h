@@ -655,6 +655,7 @@ bool running_as_root(void);
 void format_duration(double seconds, char *buf, size_t len);
 void describe_wait_status(int status, char *buf, size_t len);
 long long now_wall_ms(void);
+pid_t fork_retry(void);
 void format_time_iso(long long ms, char *buf, size_t len);
 
 /* messages (log.c) */

@@ -509,3 +509,24 @@ bool running_as_root(void)
 		root = geteuid() == 0;
 	return root;
 }
+
+/* fork(), tried again when the kernel is short of processes for a moment
+ * (EAGAIN: a pids limit or threads-max reached on a loaded machine), as
+ * shells do: 6 tries over about 0.6 s. Any other error, or the last one,
+ * is returned. */
+pid_t fork_retry(void)
+{
+	long wait_ms = 10;
+	pid_t pid;
+
+	for (int tries = 1;; tries++) {
+		pid = fork();
+		if (pid >= 0 || errno != EAGAIN || tries == 6)
+			return pid;
+		struct timespec ts = {0, wait_ms * 1000000L};
+
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		wait_ms *= 2;
+	}
+}

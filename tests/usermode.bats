@@ -172,3 +172,31 @@ user_actions_work() {
 	run usv check
 	[ "$status" -eq 0 ]
 }
+
+@test "a fork refused by the process limit is said, with the step, never as a closed pipe; nothing is left running" {
+	cat >"$H/.config/svcctl/services/sup.ini" <<-EOF
+		[service]
+		exec = $U/bin/onsignal $H/signals $MARK
+		restart = always
+		ready_seconds = 0.3
+	EOF
+	chown nobody:nogroup "$H/.config/svcctl/services/sup.ini"
+	# lower and lower process limits: somewhere the fork of the monitor
+	# itself is refused, then the fork of the first middle process
+	# (LeakSanitizer needs a thread at exit, which the limit refuses too)
+	ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" \
+		run as_nobody env HOME="$H" SV="$U/bin/svcctl" sh -c '
+		for k in 0 1 2 3; do
+			n=$(ps -u nobody --no-headers | wc -l)
+			prlimit --nproc=$((n - k)) "$SV" sup start 2>&1
+			echo "rc=$?"
+			"$SV" sup stop >/dev/null 2>&1
+		done'
+	show
+	[[ "$output" != *"Broken pipe"* ]]
+	[[ "$output" == *"sup: fork monitor: Resource temporarily unavailable"* ]]
+	# every start either started or failed with 1, nothing else
+	[ "$(grep -c '^rc=' <<<"$output")" -eq 4 ]
+	[ "$(grep '^rc=' <<<"$output" | grep -cv '^rc=[01]$')" -eq 0 ]
+	[ "$(count_marked)" -eq 0 ]
+}
