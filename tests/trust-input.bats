@@ -200,7 +200,7 @@ cost_ms() {
 	bounded "$SVCCTL" -c "$CONF" status --json
 	show
 	valid_json_utf8 "$output"
-	[[ "$output" == *'{"name":"stop","state":"invalid"}'* ]]
+	[[ "$output" == *'{"name":"stop","state":"invalid","error":'*"not a valid service name"* ]]
 	bounded "$SVCCTL" -c "$CONF" start --all
 	show
 	[ "$status" -ne 0 ]
