@@ -1,5 +1,6 @@
-/* A service's log file: the tail and follow that logs and status print, and
- * the monitor's sink that writes it (lines, rotation, reopen, syslog). */
+/* A service's log file: the tail that logs and status print and the pieces
+ * logs -f (follow.c) copies with, and the monitor's sink that writes it
+ * (lines, rotation, reopen, syslog). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
