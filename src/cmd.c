@@ -1127,6 +1127,8 @@ static int each_ordered(struct cmdctx *c, action_fn fn, const struct strv *names
 	errlist_free(&el);
 	for (size_t i = 0; i < g.notes.n; i++)
 		msg_verbose("%s", g.notes.v[i]);
+	/* run_dir's temporary names, swept once here: the workers inherit it */
+	pidfile_sweep_dir(c->gc.run_dir);
 	if (fn == cmd_stop || fn == cmd_restart) {
 		e.fn = cmd_stop;
 		e.t = T_STOP;

@@ -54,11 +54,11 @@ int pidfile_lock(const char *lock_path)
 	return fd;
 }
 
-/* Removes NAME.tmpPID files in dirfd that a killed svcctl left behind: only
- * those of PIDs that no longer run, so a concurrent writer keeps its own. */
-static void sweep_stale_temps(int dirfd, const char *base)
+/* Removes the NAME.tmpPID files a killed svcctl left in dirfd, of every
+ * NAME at once: only those of PIDs that no longer run, so a concurrent
+ * writer keeps its own. */
+static void sweep_stale_temps(int dirfd)
 {
-	size_t blen = strlen(base);
 	struct dirent *de;
 	/* a descriptor of its own: a dup would share (and move) the offset */
 	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -70,17 +70,68 @@ static void sweep_stale_temps(int dirfd, const char *base)
 		return;
 	}
 	while ((de = readdir(d))) {
-		const char *p = de->d_name;
+		const char *p = de->d_name, *tmp = NULL;
 		long pid;
 
-		if (strncmp(p, base, blen) != 0 || strncmp(p + blen, ".tmp", 4) != 0)
-			continue;
-		if (parse_int(p + blen + 4, 1, 0x3fffffff, &pid) < 0)
+		/* the last ".tmp" with a name before it and digits after */
+		for (const char *q = strstr(p + 1, ".tmp"); q; q = strstr(q + 1, ".tmp"))
+			tmp = q;
+		if (!tmp || parse_int(tmp + 4, 1, 0x3fffffff, &pid) < 0)
 			continue;
 		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
 			(void)unlinkat(dirfd, p, 0);
 	}
 	closedir(d);
+}
+
+/* Has this process swept the directory already? Once per directory and
+ * process, for every name in it: a monitor writes the state and the
+ * pidfile on every respawn, start --all writes three files for each of a
+ * thousand services, and a run_dir of a thousand services is not read
+ * each time. Workers forked after a sweep inherit the record. */
+static bool swept_before(int dirfd)
+{
+	static struct {
+		dev_t dev;
+		ino_t ino;
+	} seen[8];
+	static size_t nseen;
+	struct stat st;
+
+	if (fstat(dirfd, &st) < 0)
+		return false;
+	for (size_t i = 0; i < nseen; i++)
+		if (seen[i].dev == st.st_dev && seen[i].ino == st.st_ino)
+			return true;
+	if (nseen < sizeof(seen) / sizeof(seen[0])) {
+		seen[nseen].dev = st.st_dev;
+		seen[nseen].ino = st.st_ino;
+		nseen++;
+	}
+	return false;
+}
+
+/* Sweeps dirfd's stale temporary names unless this process did: in a
+ * directory others can write (sticky /tmp) the names could be another
+ * user's files, so only where nobody else writes. */
+static void sweep_once(int dirfd)
+{
+	const char *why;
+
+	if (!swept_before(dirfd) && path_dir_check(dirfd, &why) == 0)
+		sweep_stale_temps(dirfd);
+}
+
+/* The sweep of dir done now, once, rather than by the first write there:
+ * start --all does it before its workers fork, and they inherit it. */
+void pidfile_sweep_dir(const char *dir)
+{
+	int fd = path_open_trusted(dir, O_RDONLY | O_DIRECTORY, 0, NULL);
+
+	if (fd < 0)
+		return;
+	sweep_once(fd);
+	close(fd);
 }
 
 /* Writes the content to a file with no name yet (O_TMPFILE, so a crash
@@ -93,35 +144,6 @@ static void sweep_stale_temps(int dirfd, const char *base)
  * respawn must not wait for a disk. The mode is set with fchmod: the caller's umask plays
  * no part. Where the filesystem has no O_TMPFILE the temporary name is made first; either
  * way the names a killed writer left are swept. */
-/* Has this process swept the directory for BASE's temporary names already?
- * Once per file and process: a monitor writes the state and the pidfile on
- * every respawn, and a run_dir of a thousand services is not read each
- * time. */
-static bool swept_before(int dirfd, const char *base)
-{
-	static struct {
-		dev_t dev;
-		ino_t ino;
-		char base[NAME_MAX + 1];
-	} seen[4];
-	static size_t nseen;
-	struct stat st;
-
-	if (fstat(dirfd, &st) < 0)
-		return false;
-	for (size_t i = 0; i < nseen; i++)
-		if (seen[i].dev == st.st_dev && seen[i].ino == st.st_ino &&
-		    strcmp(seen[i].base, base) == 0)
-			return true;
-	if (nseen < sizeof(seen) / sizeof(seen[0]) && strlen(base) <= NAME_MAX) {
-		seen[nseen].dev = st.st_dev;
-		seen[nseen].ino = st.st_ino;
-		memcpy(seen[nseen].base, base, strlen(base) + 1);
-		nseen++;
-	}
-	return false;
-}
-
 int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode)
 {
 	char tmp[NAME_MAX + 1], self[64];
@@ -137,13 +159,7 @@ int write_file_atomic(const char *path, const char *data, size_t len, mode_t mod
 		errno = ENAMETOOLONG;
 		goto fail;
 	}
-	if (!swept_before(dirfd, base)) {
-		const char *why;
-		/* in a directory others can write (sticky /tmp) the names could
-		 * be another user's files: sweep only where nobody else writes */
-		if (path_dir_check(dirfd, &why) == 0)
-			sweep_stale_temps(dirfd, base);
-	}
+	sweep_once(dirfd);
 	fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
 	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
 		named = true;

@@ -258,6 +258,7 @@ int pidfile_lock(const char *lock_path);
 int pidfile_write(const char *path, pid_t pid);
 int pidfile_read(const char *path, uid_t allowed_uid, pid_t *pid, const char **why);
 int pidfile_remove(const char *path);
+void pidfile_sweep_dir(const char *dir);
 int state_write(const char *path, const struct state *st);
 int state_read(const char *path, struct state *st);
 int state_parse(const char *text, struct state *st);
