@@ -1,10 +1,19 @@
 /* pool: runs jobs 0..n-1 in child processes, a bounded number at a time,
  * and reports each job's exit code. A job may wait for prerequisite jobs
  * (start --all in dependency order, stop --all in reverse); one whose hard
- * prerequisite failed is not run. With collect, each child's standard
- * output goes to a pipe and is copied to ours in job order, so parallel
- * workers print as one process would. One pool serves start/stop/restart
- * --all (a job per service) and the status list (a job per slice). */
+ * prerequisite failed is not run. One pool serves start/stop/restart --all
+ * (a job per service) and the status list (a job per slice).
+ *
+ * Without collect the jobs run in a fixed set of workers, forked when
+ * first needed and fed job numbers over a socket each, which answers with
+ * the job's code: a fork costs about a millisecond and its copy-on-write
+ * faults more, so a thousand services are not a thousand forks. A job
+ * leaves its worker as it found it (its lock closed, its descriptors
+ * closed, its memory freed): the next job runs in the same process.
+ *
+ * With collect, each job is a child of its own whose standard output goes
+ * to a pipe and is copied to ours in job order, so parallel workers print
+ * as one process would. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,8 +39,24 @@ struct job {
 	size_t len, cap;
 };
 
+/* A worker: a child that runs one job at a time, told which over fd */
+struct worker {
+	pid_t pid;
+	int fd; /* -1 once it has ended */
+	bool busy;
+	size_t job;
+};
+
+/* A worker's answer: the job it ran and that job's code */
+struct worker_report {
+	size_t job;
+	int code;
+};
+
 struct pool {
 	size_t n, max_parallel;
+	struct worker *workers;
+	size_t nworkers;
 	pool_job_fn fn;
 	void *arg;
 	int *codes;
@@ -178,23 +204,175 @@ out:
 	return rc;
 }
 
-/* Without collect: waits for any job to end. */
-static int reap_one(struct pool *p)
+/* The worker's side: job numbers in, codes out, until the parent closes
+ * its end. The parent's ends of the workers forked before it are closed
+ * first: a worker holds only its own socket. */
+static void worker_main(struct pool *p, int fd)
+{
+	struct worker_report r;
+	ssize_t got;
+
+	for (size_t w = 0; w < p->nworkers; w++)
+		if (p->workers[w].fd >= 0)
+			close(p->workers[w].fd);
+	for (;;) {
+		size_t job;
+
+		do
+			got = recv(fd, &job, sizeof(job), 0);
+		while (got < 0 && errno == EINTR);
+		if (got != (ssize_t)sizeof(job) || job >= p->n)
+			break;
+		r.job = job;
+		r.code = p->fn(job, p->arg);
+		fflush(NULL);
+		if (send(fd, &r, sizeof(r), MSG_NOSIGNAL) != (ssize_t)sizeof(r))
+			break;
+	}
+	close(fd);
+	/* exit, not _exit: what a job failed to free is found (a leak
+	 * checker runs at exit); the parent flushed stdio before the fork */
+	exit(0);
+}
+
+/* Forks one more worker; -1 when it could not be. */
+static int worker_add(struct pool *p)
+{
+	struct worker *w;
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	fflush(NULL);
+	pid = fork_retry();
+	if (pid == 0) {
+		close(sv[0]);
+		worker_main(p, sv[1]);
+	}
+	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		return -1;
+	}
+	w = &p->workers[p->nworkers++];
+	w->pid = pid;
+	w->fd = sv[0];
+	w->busy = false;
+	return 0;
+}
+
+/* Hands job i to an idle worker, forking one if there is room; -1 when
+ * no worker can take it. */
+static void worker_gone(struct pool *p, struct worker *w);
+
+static int worker_give(struct pool *p, size_t i)
+{
+	struct worker *w;
+
+	for (;;) {
+		w = NULL;
+		for (size_t k = 0; k < p->nworkers && !w; k++)
+			if (p->workers[k].fd >= 0 && !p->workers[k].busy)
+				w = &p->workers[k];
+		if (!w) {
+			if (p->nworkers >= p->max_parallel || worker_add(p) < 0)
+				return -1;
+			w = &p->workers[p->nworkers - 1];
+		}
+		if (send(w->fd, &i, sizeof(i), MSG_NOSIGNAL) == (ssize_t)sizeof(i))
+			break;
+		worker_gone(p, w); /* it ended while idle: another one */
+	}
+	w->busy = true;
+	w->job = i;
+	p->jobs[i].pid = w->pid;
+	p->jobs[i].state = JOB_RUNNING;
+	p->active[p->running++] = i;
+	return 0;
+}
+
+/* A worker that ended (a job exited or was killed): its job, if it had
+ * one, ends with the worker's status. */
+static void worker_gone(struct pool *p, struct worker *w)
 {
 	int status;
-	pid_t done;
 
-	do
-		done = wait(&status);
-	while (done < 0 && errno == EINTR);
-	if (done < 0)
-		return -1;
+	close(w->fd);
+	w->fd = -1;
+	while (waitpid(w->pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			status = EXIT_FAILED << 8;
+			break;
+		}
+	if (!w->busy)
+		return;
+	w->busy = false;
 	for (size_t s = 0; s < p->running; s++)
-		if (p->jobs[p->active[s]].pid == done) {
+		if (p->active[s] == w->job) {
 			job_reaped(p, s, status);
 			break;
 		}
-	return 0;
+}
+
+/* Waits for workers to answer; -1 only when nothing can be waited for. */
+static int workers_wait(struct pool *p)
+{
+	struct pollfd *pfd = xcalloc(p->nworkers + 1, sizeof(*pfd));
+	size_t *which = xcalloc(p->nworkers + 1, sizeof(*which)), npfd = 0;
+	int rc = 0, r;
+
+	for (size_t k = 0; k < p->nworkers; k++)
+		if (p->workers[k].fd >= 0 && p->workers[k].busy) {
+			pfd[npfd].fd = p->workers[k].fd;
+			pfd[npfd].events = POLLIN;
+			which[npfd++] = k;
+		}
+	if (npfd == 0) {
+		rc = -1;
+		goto out;
+	}
+	do
+		r = poll(pfd, npfd, -1);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		rc = -1;
+		goto out;
+	}
+	for (size_t k = 0; k < npfd; k++) {
+		struct worker *w = &p->workers[which[k]];
+		struct worker_report rep;
+		ssize_t got;
+
+		if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		do
+			got = recv(w->fd, &rep, sizeof(rep), 0);
+		while (got < 0 && errno == EINTR);
+		if (got != (ssize_t)sizeof(rep) || rep.job != w->job) {
+			worker_gone(p, w);
+			continue;
+		}
+		w->busy = false;
+		for (size_t s = 0; s < p->running; s++)
+			if (p->active[s] == rep.job) {
+				p->active[s] = p->active[--p->running];
+				job_done(p, rep.job, rep.code);
+				break;
+			}
+	}
+out:
+	free(pfd);
+	free(which);
+	return rc;
+}
+
+/* The end: each worker reads EOF and exits, and is reaped */
+static void workers_end(struct pool *p)
+{
+	for (size_t k = 0; k < p->nworkers; k++)
+		if (p->workers[k].fd >= 0)
+			worker_gone(p, &p->workers[k]);
 }
 
 /* Forks job i; -1 when it could not be. */
@@ -203,6 +381,8 @@ static int job_start(struct pool *p, size_t i)
 	int fds[2] = {-1, -1};
 	pid_t pid;
 
+	if (!p->collect)
+		return worker_give(p, i);
 	if (p->collect && pipe2(fds, O_CLOEXEC) < 0)
 		return -1;
 	if (p->collect) /* room for a whole slice: a worker rarely waits */
@@ -284,6 +464,8 @@ static int pool_loop(struct pool *p, const struct pool_spec *spec)
 	p->jobs = xcalloc(p->n, sizeof(*p->jobs));
 	p->ready = xcalloc(p->n, sizeof(*p->ready));
 	p->active = xcalloc(p->max_parallel, sizeof(*p->active));
+	if (!p->collect)
+		p->workers = xcalloc(p->max_parallel, sizeof(*p->workers));
 	if (spec)
 		index_dependents(p, spec);
 	for (size_t i = 0; i < p->n; i++) {
@@ -311,18 +493,20 @@ static int pool_loop(struct pool *p, const struct pool_spec *spec)
 				}
 			continue;
 		}
-		if ((p->collect ? collect_some(p) : reap_one(p)) < 0) {
+		if ((p->collect ? collect_some(p) : workers_wait(p)) < 0) {
 			rc = -1;
 			break;
 		}
 		if (p->collect)
 			flush_done(p);
 	}
+	workers_end(p);
 	for (size_t i = 0; i < p->n; i++) {
 		if (p->jobs[i].fd >= 0)
 			close(p->jobs[i].fd);
 		free(p->jobs[i].out);
 	}
+	free(p->workers);
 	free(p->jobs);
 	free(p->ready);
 	free(p->active);
@@ -332,8 +516,8 @@ static int pool_loop(struct pool *p, const struct pool_spec *spec)
 	return rc;
 }
 
-/* Runs fn(i, arg) for i in 0..n-1, at most max_parallel at once, each in a
- * child process (a single job runs in this one), and puts each job's return
+/* Runs fn(i, arg) for i in 0..n-1, at most max_parallel at once, in
+ * worker processes (a single job runs in this one), and puts each job's return
  * value (its exit status) in codes[i]. Returns 0, or -1 if waiting failed
  * (the codes of jobs not reaped are EXIT_FAILED). */
 int pool_run(size_t n, size_t max_parallel, pool_job_fn fn, void *arg, int *codes,
