@@ -416,10 +416,19 @@ out:
 }
 
 /* Directories already verified, by the text of the path that led to them,
- * so that status of a thousand services does not walk run_dir's path two
- * thousand times. Only trusted directories are kept: root's (or the
- * caller's) and writable by nobody else, so what their names lead to
- * cannot be changed under svcctl by another user. */
+ * so that start or status of a thousand services does not walk run_dir's
+ * path thousands of times: every file of a service in a kept directory
+ * (lock, state, pidfile, log) is opened relative to its descriptor, with
+ * the same checks on the last component as a walk makes. Only trusted
+ * directories are kept: root's (or the caller's) and writable by nobody
+ * else, checked with fstat on the descriptor when it was opened. Reusing
+ * the descriptor within one command is sound because nobody but root (or,
+ * in user mode, the caller: the very owners svcctl trusts) can rename,
+ * replace or re-permission such a directory or the trusted path above it,
+ * and a command lives for seconds; the --all workers inherit the cache.
+ * A long-lived process (the monitor) calls path_cache_clear after its
+ * writes, which also stops the caching for the rest of its life: it must
+ * see the directories as they are months later. */
 #define DIR_CACHE_MAX 8
 
 static struct {
@@ -427,6 +436,7 @@ static struct {
 	int fd;
 } dir_cache[DIR_CACHE_MAX];
 static size_t dir_cached;
+static bool dir_cache_off;
 
 void path_cache_clear(void)
 {
@@ -435,9 +445,34 @@ void path_cache_clear(void)
 		close(dir_cache[i].fd);
 	}
 	dir_cached = 0;
+	dir_cache_off = true;
 	if (root_dir_fd >= 0)
 		close(root_dir_fd);
 	root_dir_fd = -1;
+}
+
+/* The cached descriptor of the directory DIR (dirlen bytes), or -1 */
+static int dir_cached_fd(const char *dir, size_t dirlen)
+{
+	for (size_t i = 0; i < dir_cached; i++)
+		if (strlen(dir_cache[i].path) == dirlen &&
+		    memcmp(dir_cache[i].path, dir, dirlen) == 0)
+			return dir_cache[i].fd;
+	return -1;
+}
+
+/* Keeps fd (a directory just opened by a walk of path) when it is trusted;
+ * true when the cache took it. */
+static bool dir_keep(const char *path, int fd)
+{
+	struct stat st;
+
+	if (dir_cache_off || dir_cached >= DIR_CACHE_MAX || fstat(fd, &st) < 0 ||
+	    !dir_trusted(&st))
+		return false;
+	dir_cache[dir_cached].path = xstrdup(path);
+	dir_cache[dir_cached++].fd = fd;
+	return true;
 }
 
 /* The verified directory DIR (dirlen bytes of text): a cached descriptor
@@ -445,14 +480,12 @@ void path_cache_clear(void)
 static int dir_lookup(const char *dir, size_t dirlen, bool *owned, const char **why)
 {
 	char copy[PATH_MAX];
-	struct stat st;
 	int fd;
 
 	*owned = false;
-	for (size_t i = 0; i < dir_cached; i++)
-		if (strlen(dir_cache[i].path) == dirlen &&
-		    memcmp(dir_cache[i].path, dir, dirlen) == 0)
-			return dir_cache[i].fd;
+	fd = dir_cached_fd(dir, dirlen);
+	if (fd >= 0)
+		return fd;
 	if (dirlen >= sizeof(copy)) {
 		*why = "is too long";
 		errno = ENAMETOOLONG;
@@ -463,11 +496,8 @@ static int dir_lookup(const char *dir, size_t dirlen, bool *owned, const char **
 	fd = resolve(AT_FDCWD, copy, O_RDONLY | O_DIRECTORY, 0, false, 0, why);
 	if (fd < 0)
 		return -1;
-	if (dir_cached < DIR_CACHE_MAX && fstat(fd, &st) == 0 && dir_trusted(&st)) {
-		dir_cache[dir_cached].path = xstrdup(copy);
-		dir_cache[dir_cached++].fd = fd;
+	if (dir_keep(copy, fd))
 		return fd;
-	}
 	*owned = true;
 	return fd;
 }
@@ -481,9 +511,8 @@ int path_open_trusted(const char *path, int flags, mode_t mode, const char **why
 	if (!why)
 		why = &dummy;
 	*why = NULL;
-	/* reads of a file in an absolute directory go through the cache */
-	if (path[0] != '/' || slash == path || !slash[1] ||
-	    (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_DIRECTORY)))
+	/* a file in an absolute directory is opened through the cache */
+	if (path[0] != '/' || slash == path || !slash[1] || (flags & O_DIRECTORY))
 		return resolve(AT_FDCWD, path, flags, mode, false, 0, why);
 	dirfd = dir_lookup(path, (size_t)(slash - path), &owned, why);
 	if (dirfd < 0)
@@ -508,11 +537,23 @@ int path_openat_trusted(int dirfd, const char *path, int flags, mode_t mode,
 int path_mkdir_trusted(const char *path, mode_t mode, const char **why)
 {
 	const char *dummy;
+	int fd;
 
 	if (!why)
 		why = &dummy;
 	*why = NULL;
-	return resolve(AT_FDCWD, path, O_RDONLY | O_DIRECTORY, 0, true, mode, why);
+	/* a directory verified before exists: nothing to make */
+	fd = path[0] == '/' ? dir_cached_fd(path, strlen(path)) : -1;
+	if (fd >= 0)
+		return fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	fd = resolve(AT_FDCWD, path, O_RDONLY | O_DIRECTORY, 0, true, mode, why);
+	if (fd >= 0 && path[0] == '/') {
+		int keep = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+		if (keep >= 0 && !dir_keep(path, keep))
+			close(keep);
+	}
+	return fd;
 }
 
 int path_parent_trusted(const char *path, bool create, mode_t mode, const char **base,
