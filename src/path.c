@@ -515,8 +515,8 @@ int path_open_trusted(const char *path, int flags, mode_t mode, const char **why
 	if (path[0] != '/' || slash == path || !slash[1] || (flags & O_DIRECTORY))
 		return resolve(AT_FDCWD, path, flags, mode, false, 0, why);
 	dirfd = dir_lookup(path, (size_t)(slash - path), &owned, why);
-	if (dirfd < 0)
-		return -1;
+	if (dirfd < 0) /* the whole walk again, for its own words on why */
+		return resolve(AT_FDCWD, path, flags, mode, false, 0, why);
 	fd = resolve(dirfd, slash + 1, flags, mode, false, 0, why);
 	if (owned)
 		close_keep_errno(dirfd);
