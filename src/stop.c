@@ -89,7 +89,7 @@ static int pgid_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-#define PROBE_EVERY 16 /* /proc entries between two probes of the groups */
+#define PROBE_EVERY 16 /* processes read between two probes of the groups */
 #define PROBE_GROUPS 8 /* more groups than this: a pass runs to its end */
 
 /* Is any of the groups not empty? kill(-pgid, 0) fails with ESRCH only when
@@ -122,12 +122,13 @@ static size_t scan_members(const struct group_left *groups, size_t n, pid_t exce
 		long pid;
 		int fd;
 
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
+		    parse_int(de->d_name, 1, 0x7fffffff, &pid) < 0)
+			continue;
 		if (n <= PROBE_GROUPS && ++seen % PROBE_EVERY == 0 &&
 		    !any_group_left(groups, n))
 			break;
-		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
-		    parse_int(de->d_name, 1, 0x7fffffff, &pid) < 0 ||
-		    (pid_t)pid == except)
+		if ((pid_t)pid == except)
 			continue;
 		if (proc_stat((pid_t)pid, &pi) < 0)
 			continue;
