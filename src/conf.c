@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -331,6 +332,28 @@ static char *conf_text(int fd, const struct stat *st, const char *file,
 
 /* Loads the global config; path NULL means the usual search. A missing file
  * is only an error when the user named it. */
+/* The absolute name of the file fd was opened on, as the kernel keeps it
+ * (/proc/self/fd/N): the file that was read, not what its name leads to
+ * now, and already free of symbolic links, so one readlink() does what
+ * realpath() did with a readlink() per component. NULL when the kernel has
+ * no such name (deleted, or outside this process's root). */
+static char *fd_path(int fd)
+{
+	char self[64], buf[PATH_MAX];
+	static const char deleted[] = " (deleted)";
+	ssize_t n;
+
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	n = readlink(self, buf, sizeof(buf) - 1);
+	if (n <= 0 || (size_t)n >= sizeof(buf) - 1 || buf[0] != '/')
+		return NULL;
+	buf[n] = '\0';
+	if ((size_t)n >= sizeof(deleted) - 1 &&
+	    strcmp(buf + n - (sizeof(deleted) - 1), deleted) == 0)
+		return NULL;
+	return xstrdup(buf);
+}
+
 int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 	      struct errlist *el)
 {
@@ -422,17 +445,16 @@ int conf_load(struct globalconf *gc, const char *path, bool explicit_path,
 	}
 
 	/* absolute, because init scripts embed it and run from / */
-	{
-		char self[64];
-
-		/* the file that was read, not what its name leads to now */
-		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
-		gc->path = realpath(self, NULL);
-		if (!gc->path)
-			gc->path = realpath(file, NULL);
-	}
+	gc->path = fd_path(fd);
 	dircopy = xstrdup(gc->path ? gc->path : file);
-	base = realpath(dirname(dircopy), NULL);
+	/* the kernel's name has no symbolic link left to resolve */
+	base = gc->path ? xstrdup(dirname(dircopy)) : NULL;
+	if (!gc->path) {
+		gc->path = realpath(file, NULL);
+		free(dircopy);
+		dircopy = xstrdup(gc->path ? gc->path : file);
+		base = realpath(dirname(dircopy), NULL);
+	}
 	if (!base)
 		base = xstrdup(".");
 	for (size_t i = 0; i < sizeof(path_keys) / sizeof(path_keys[0]); i++) {

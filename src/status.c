@@ -138,7 +138,9 @@ static void procs_load(void)
 }
 
 /* RSS and tasks (threads) of every live process of the service's group:
- * the processes its program forked count, not only the leader */
+ * the processes its program forked count, not only the leader. It costs a
+ * pass over /proc (every /proc/N/stat of the machine), so only the forms
+ * that show it pay: status -v NAME and --json. */
 static void group_usage(struct status_view *v, const struct identity *id)
 {
 	struct group_id g = id->group;
@@ -170,12 +172,12 @@ static void group_usage(struct status_view *v, const struct identity *id)
 	}
 }
 
-/* CPU time, user and system, of every live task of the group */
-static double cpu_seconds(const struct status_view *v)
+/* Seconds of CPU time, user and system, from clock ticks */
+static double cpu_seconds(unsigned long long ticks)
 {
 	long hz = sysconf(_SC_CLK_TCK);
 
-	return (double)v->group_cpu_ticks / (double)(hz > 0 ? hz : 100);
+	return (double)ticks / (double)(hz > 0 ? hz : 100);
 }
 
 /* When the state began, and how a stopped service stopped (DESIGN 2):
@@ -232,9 +234,11 @@ static void since_of(const struct identity *id, struct since *v)
 	}
 }
 
-/* What status shows beyond the identity; the command line and the group's
- * usage only for the detailed forms, since a list of 1000 services has no
- * column for them. */
+/* What status shows beyond the identity; the command line only for the
+ * detailed forms, since a list of 1000 services has no column for it. The
+ * main process's memory and CPU come with its /proc/PID/stat, read to
+ * verify it; the group's totals need a pass over /proc, so the block shows
+ * them only with -v (status_print_json adds them up itself). */
 void status_gather(struct status_view *v, const struct service *svc,
 		   const struct identity *id, bool detailed)
 {
@@ -257,7 +261,7 @@ void status_gather(struct status_view *v, const struct service *svc,
 			free(line);
 		}
 		strv_free(&argv);
-		if (v->have_pi)
+		if (v->have_pi && verbosity >= 2)
 			group_usage(v, id);
 	}
 }
@@ -411,9 +415,18 @@ void status_print_json(FILE *f, const struct status_view *v)
 	bool runs = program_runs(id), state = id->have_state;
 	bool stopped = id->ident == IDENT_NONE && state && st->run == RUN_STOPPED;
 	long page = sysconf(_SC_PAGESIZE);
+	struct status_view g = {0};
 	struct since si;
 
 	since_of(id, &si);
+	/* the group's totals: gathered for -v, else added up here */
+	g.pi = v->pi;
+	g.group_rss_pages = v->group_rss_pages;
+	g.group_tasks = v->group_tasks;
+	g.group_procs = v->group_procs;
+	g.group_cpu_ticks = v->group_cpu_ticks;
+	if (runs && v->have_pi && g.group_procs == 0)
+		group_usage(&g, id);
 
 	fputs("{\"name\":", f);
 	json_string(f, svc->name);
@@ -435,12 +448,12 @@ void status_print_json(FILE *f, const struct status_view *v)
 	fputs(",\"command\":", f);
 	json_string(f, v->cmdline[0] ? v->cmdline : svc->exec_line);
 	fprintf(f, ",\"rss_bytes\":%lld,\"tasks\":%ld,\"processes\":%ld",
-		(long long)v->group_rss_pages * page, v->group_tasks, v->group_procs);
+		(long long)g.group_rss_pages * page, g.group_tasks, g.group_procs);
 	fprintf(f, ",\"leader_rss_bytes\":%lld,\"leader_tasks\":%ld",
 		v->have_pi ? (long long)v->pi.rss_pages * page : 0LL,
 		v->have_pi ? v->pi.threads : 0L);
 	if (runs && v->have_pi)
-		fprintf(f, ",\"cpu_seconds\":%.2f", cpu_seconds(v));
+		fprintf(f, ",\"cpu_seconds\":%.2f", cpu_seconds(g.group_cpu_ticks));
 	else
 		fputs(",\"cpu_seconds\":null", f);
 	fputs(",\"config\":", f);
@@ -652,6 +665,29 @@ static void block_config(FILE *f, const struct status_view *v)
 	free(path);
 }
 
+/* Memory: and CPU: of the main process, or with -v of the whole group
+ * (every live process of it, each with all its tasks) */
+static void block_usage(FILE *f, const struct status_view *v)
+{
+	double mib = (double)sysconf(_SC_PAGESIZE) / 1048576.0;
+
+	if (v->group_procs == 0) {
+		fprintf(f, "   Memory: %.1f MiB RSS, %ld task%s (main process)\n",
+			(double)v->pi.rss_pages * mib, v->pi.threads,
+			v->pi.threads == 1 ? "" : "s");
+		fprintf(f, "      CPU: %.2fs (user and system, main process)\n",
+			cpu_seconds(v->pi.cpu_ticks));
+		return;
+	}
+	fprintf(f,
+		"   Memory: %.1f MiB RSS, %ld task%s in %ld process%s (process group)\n",
+		(double)v->group_rss_pages * mib, v->group_tasks,
+		v->group_tasks == 1 ? "" : "s", v->group_procs,
+		v->group_procs == 1 ? "" : "es");
+	fprintf(f, "      CPU: %.2fs (user and system, process group)\n",
+		cpu_seconds(v->group_cpu_ticks));
+}
+
 /* The State: line, and for a running program its PID, command, memory */
 static void block_state(FILE *f, const struct status_view *v, const char *cmd)
 {
@@ -672,14 +708,7 @@ static void block_state(FILE *f, const struct status_view *v, const char *cmd)
 		fprintf(f, "      PID: %d (%s)\n", (int)id->pid, comm);
 	fprintf(f, "  Command: %s\n", cmd);
 	if (program_runs(id) && v->have_pi)
-		fprintf(f, "   Memory: %.1f MiB RSS, %ld task%s in %ld process%s\n",
-			(double)v->group_rss_pages * (double)sysconf(_SC_PAGESIZE) /
-				1048576.0,
-			v->group_tasks, v->group_tasks == 1 ? "" : "s", v->group_procs,
-			v->group_procs == 1 ? "" : "es");
-	if (program_runs(id) && v->have_pi)
-		fprintf(f, "      CPU: %.2fs (user and system, all tasks)\n",
-			cpu_seconds(v));
+		block_usage(f, v);
 	if (program_runs(id))
 		fprintf(f, "  Pidfile: %s (verified: %s)\n", svc->pidfile, id->how);
 	else if (id->ident == IDENT_DEAD || id->ident == IDENT_STALE ||

@@ -47,17 +47,34 @@ static int wait_exit(int pidfd, pid_t pid, double deadline)
 	}
 }
 
-/* How kill(-pgid) is pinned: it is not used. A pgid is a PID number, and
- * nothing a caller can hold keeps a number from being reused once its last
- * user is gone (a pidfd pins a process, not its number), so between "the
- * group has a live member" and kill(-pgid) the group could empty and the
- * number name a new group. Instead every member is found in /proc (group,
- * session, started no earlier than the leader), a pidfd is opened on it, it
- * is checked again through /proc after that (so the pidfd names the process
- * that was checked), and the signal goes through the pidfd. A process the
- * group forks while we look is caught by the next pass over /proc.
- * (spawn.c's middle process is the one place that may use kill(-pgid): the
- * leader is its own unreaped child there, which keeps the number taken.) */
+/* How a signal to the group is pinned. A pgid is a PID number, and nothing
+ * a caller can hold keeps a number from being reused once its last user is
+ * gone (a pidfd pins a process, not its number). Two ways:
+ *
+ * - The program leads its own group (spawn.c's setpgid(0, 0): the recorded
+ *   pgid is the verified leader's PID). While the leader exists, alive or a
+ *   zombie, its PID number is taken, so no other process can create a group
+ *   of that number: it names the service's group and nothing else. Its
+ *   pidfd tells whether it exists (pidfd_send_signal(fd, 0) answers until
+ *   the reaping, never after). So: the pidfd answers, kill(-pgid, sig) (and
+ *   SIGCONT), the pidfd answers again: the leader existed throughout and the
+ *   signal reached exactly the service's group. If it does not answer the
+ *   second time, the leader was reaped in between; the group signal almost
+ *   surely reached the group all the same (a PID number is handed out again
+ *   only after the kernel cycled through all of pid_max), but nothing
+ *   proves it, so what is left is signalled again by the scan below (a
+ *   member may get the signal twice). group_kill() below.
+ * - Otherwise (pgid != pid: a type = forking daemon in a group of its own,
+ *   or the leader already reaped): every member is found in /proc (group,
+ *   session, started no earlier than the leader), a pidfd is opened on it,
+ *   it is checked again through /proc after that (so the pidfd names the
+ *   process that was checked), and the signal goes through the pidfd. A
+ *   process the group forks while we look is caught by the next pass.
+ *
+ * kill(-pgid, 0) is used only as a probe: ESRCH proves the group empty (a
+ * reused number can only say "not empty", which costs a pass, never a
+ * wrong signal). spawn.c's middle process also uses kill(-pgid): the leader
+ * is its own unreaped child there, which keeps the number taken. */
 
 struct member {
 	pid_t pid;
@@ -72,12 +89,27 @@ static int pgid_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+#define PROBE_EVERY 16 /* processes read between two probes of the groups */
+#define PROBE_GROUPS 8 /* more groups than this: a pass runs to its end */
+
+/* Is any of the groups not empty? kill(-pgid, 0) fails with ESRCH only when
+ * no process is in the group; a reused number just says "not empty". */
+static bool any_group_left(const struct group_left *groups, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (kill(-groups[i].group.pgid, 0) == 0 || errno != ESRCH)
+			return true;
+	return false;
+}
+
 /* One pass over /proc: the verified, pinned members of groups (sorted by
- * pgid), except the PID except. */
+ * pgid), except the PID except. The pass ends early when the groups empty
+ * while it runs (a dead leader the reaper took meanwhile was the last one),
+ * probed every PROBE_EVERY entries when there are few groups. */
 static size_t scan_members(const struct group_left *groups, size_t n, pid_t except,
 			   struct member *out, size_t max)
 {
-	size_t found = 0;
+	size_t found = 0, seen = 0;
 	struct dirent *de;
 	DIR *d;
 
@@ -91,8 +123,12 @@ static size_t scan_members(const struct group_left *groups, size_t n, pid_t exce
 		int fd;
 
 		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
-		    parse_int(de->d_name, 1, 0x7fffffff, &pid) < 0 ||
-		    (pid_t)pid == except)
+		    parse_int(de->d_name, 1, 0x7fffffff, &pid) < 0)
+			continue;
+		if (n <= PROBE_GROUPS && ++seen % PROBE_EVERY == 0 &&
+		    !any_group_left(groups, n))
+			break;
+		if ((pid_t)pid == except)
 			continue;
 		if (proc_stat((pid_t)pid, &pi) < 0)
 			continue;
@@ -152,20 +188,64 @@ size_t group_signal(const struct group_id *g, pid_t except, int sig, int then)
 	return sent;
 }
 
+static int leader_signal(pid_t pid, int pidfd, int sig, int then)
+{
+	int rc = pidfd >= 0 ? proc_pidfd_signal(pidfd, sig) : kill(pid, sig);
+	int saved = errno;
+
+	if (then)
+		(void)(pidfd >= 0 ? proc_pidfd_signal(pidfd, then) : kill(pid, then));
+	errno = saved;
+	return rc;
+}
+
+/* The leader of its own group (pgid == pid, pinned by pidfd): sig, then
+ * then, to the whole group with kill(-pgid) and no pass over /proc (the
+ * argument is above struct member). The leader gets them once: through
+ * the group while it is in it, through its pidfd when it left it (or
+ * moved while we looked). 1 when the signal provably reached exactly the
+ * group, *rc the leader's result; 0 when the leader was gone before
+ * (nothing sent) or reaped meanwhile: the caller falls back to the scan. */
+static int group_kill(pid_t pid, int pidfd, int sig, int then, int *rc)
+{
+	pid_t before, after;
+	int r, saved;
+
+	if (proc_pidfd_signal(pidfd, 0) < 0)
+		return 0;
+	before = getpgid(pid);
+	r = kill(-pid, sig);
+	saved = errno;
+	if (then)
+		(void)kill(-pid, then);
+	after = getpgid(pid);
+	if (before != pid || after != pid) {
+		/* not in its group throughout: its own signal too */
+		r = leader_signal(pid, pidfd, sig, then);
+		saved = errno;
+	}
+	if (proc_pidfd_signal(pidfd, 0) < 0)
+		return 0;
+	*rc = r;
+	errno = saved;
+	return 1;
+}
+
 /* sig to the verified pid (through its pidfd when there is one), then to
  * the rest of its group; a stopped process would never act on TERM, so
  * with cont each also gets SIGCONT. */
 static int signal_all(pid_t pid, int pidfd, int sig, bool cont,
 		      const struct group_id *group)
 {
-	int rc = pidfd >= 0 ? proc_pidfd_signal(pidfd, sig) : kill(pid, sig);
-	int saved = errno;
+	int then = cont ? SIGCONT : 0, rc, saved;
 
-	if (cont)
-		(void)(pidfd >= 0 ? proc_pidfd_signal(pidfd, SIGCONT)
-				  : kill(pid, SIGCONT));
+	if (group && group->pgid > 0 && group->pgid == pid && pidfd >= 0 &&
+	    group_kill(pid, pidfd, sig, then, &rc))
+		return rc;
+	rc = leader_signal(pid, pidfd, sig, then);
+	saved = errno;
 	if (group && group->pgid > 0)
-		(void)group_signal(group, pid, sig, cont ? SIGCONT : 0);
+		(void)group_signal(group, pid, sig, then);
 	errno = saved;
 	return rc;
 }
@@ -177,24 +257,37 @@ int signal_process(pid_t pid, int pidfd, int sig, const struct group_id *group)
 
 #define SWEEP_PASSES 4
 
+/* Drops the groups kill(-pgid, 0) proves empty; keeps the order. How many
+ * are left. */
+static size_t groups_left(struct group_left *groups, size_t n)
+{
+	size_t left = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (groups[i].group.pgid > 0 && any_group_left(&groups[i], 1))
+			groups[left++] = groups[i];
+	return left;
+}
+
 /* What the programs forked into their process groups may outlive them; they
  * got the signal too, and get the rest of their grace period before SIGKILL.
- * While a dead leader waits for its (late) reaper it is still a member, so
- * kill(-pgid, 0) cannot tell and /proc must be listed: once for all the
- * groups a stop --all ended, not once per service. Another pass catches
- * what they forked meanwhile. Counts the processes that needed SIGKILL and
- * those still alive after it. */
+ * A group kill(-pgid, 0) proves empty costs nothing more. While a dead
+ * leader waits for its reaper it is still a member, so kill(-pgid, 0)
+ * cannot tell and /proc must be listed: once for all the groups a stop
+ * --all ended, not once per service, and ended early when a prompt reaper
+ * empties the group meanwhile (never waiting for it: PID 1 may reap
+ * seconds late). Another pass catches what they forked meanwhile. Counts
+ * the processes that needed SIGKILL and those still alive after it. */
 static void sweep(struct group_left *groups, size_t n, size_t *killed, size_t *stuck)
 {
 	struct group_left *live = xcalloc(n ? n : 1, sizeof(*live));
 	struct member *members = NULL;
-	size_t nlive = 0;
+	size_t nlive;
 
 	*killed = *stuck = 0;
-	for (size_t i = 0; i < n; i++)
-		/* a probe only (signal 0): a reused number costs a /proc pass */
-		if (groups[i].group.pgid > 0 && kill(-groups[i].group.pgid, 0) == 0)
-			live[nlive++] = groups[i];
+	if (n)
+		memcpy(live, groups, n * sizeof(*live));
+	nlive = groups_left(live, n);
 	if (nlive == 0) {
 		free(live);
 		return;
@@ -202,8 +295,11 @@ static void sweep(struct group_left *groups, size_t n, size_t *killed, size_t *s
 	qsort(live, nlive, sizeof(*live), pgid_cmp);
 	members = xcalloc(GROUP_MAX, sizeof(*members));
 	for (int pass = 0; pass < SWEEP_PASSES; pass++) {
-		size_t nmembers = scan_members(live, nlive, 0, members, GROUP_MAX);
+		size_t nmembers;
 
+		if (pass > 0 && (nlive = groups_left(live, nlive)) == 0)
+			break;
+		nmembers = scan_members(live, nlive, 0, members, GROUP_MAX);
 		*stuck = 0;
 		if (nmembers == 0)
 			break;

@@ -40,7 +40,7 @@ SINCE='since [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [A-Za-z0-9+-]
 	[[ "$output" == *"  Monitor: none"* ]]
 	[[ "$output" == *"      PID: $pid (exitafter)"* ]]
 	[[ "$output" == *"  Command: $PROGS/exitafter 0 1000 $MARK"* ]]
-	grep -qE '^   Memory: [0-9.]+ MiB RSS, 1 task in 1 process$' <<<"$output"
+	grep -qE '^   Memory: [0-9.]+ MiB RSS, 1 task \(main process\)$' <<<"$output"
 	[[ "$output" == *"  Pidfile: $SB/run/web.pid (verified: start time and boot id match)"* ]]
 	[[ "$output" == *"      Log: $SB/log/web.log"* ]]
 	[[ "$output" == *"    exitafter: going to end with 0"* ]]
@@ -58,16 +58,31 @@ obj["log"].endswith("/log/web.log") and "exitafter: going to end with 0" in obj[
 	iso_time_ok "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["since"])' <"$SB/json")"
 }
 
-@test "memory and tasks count the whole group: a child and the leader's threads" {
+@test "memory and tasks with -v count the whole group: a child and the leader's threads" {
 	make_service web "exec = /bin/sh -c \"sleep 1000 & sleep 1000 & wait\" $MARK"
 	sv -q web start
-	run sv web status
+	run sv -v web status
 	show
 	[ "$status" -eq 0 ]
-	grep -qE '^   Memory: [0-9.]+ MiB RSS, 3 tasks in 3 processes$' <<<"$output"
+	grep -qE '^   Memory: [0-9.]+ MiB RSS, 3 tasks in 3 processes \(process group\)$' <<<"$output"
+	grep -qE '^      CPU: [0-9]+[.][0-9]{2}s \(user and system, process group\)$' <<<"$output"
 	sv --json web status >"$SB/json"
 	pyjson 'obj["tasks"] >= 3 and obj["processes"] == 3 and obj["leader_tasks"] == 1 and
 obj["rss_bytes"] > obj["leader_rss_bytes"] > 0' <"$SB/json"
+}
+
+@test "the default block shows the main process's memory and CPU, not the group's (no pass over /proc)" {
+	make_service web "exec = /bin/sh -c \"sleep 1000 & sleep 1000 & wait\" $MARK"
+	sv -q web start
+	wait_until marked_count_is 1
+	# the group has three processes; the block speaks of the shell alone
+	wait_until grep -q . /proc/"$(pid_of web)"/task/*/children
+	run sv web status
+	show
+	[ "$status" -eq 0 ]
+	grep -qE '^   Memory: [0-9.]+ MiB RSS, 1 task \(main process\)$' <<<"$output"
+	grep -qE '^      CPU: [0-9]+[.][0-9]{2}s \(user and system, main process\)$' <<<"$output"
+	[[ "$output" != *"in 3 processes"* ]]
 }
 
 @test "config file and boot: the INI read and whether boot starts it; CPU time of the group" {
