@@ -131,7 +131,7 @@ static void child_fail(int fd, enum step step)
  * sigaction() refuses them, but an ignored one survives exec: some callers
  * (GNU make's children, for one) hand them down ignored. The raw system call
  * resets them; the kernel's struct is laid out like this where it is used. */
-static void reset_reserved_signals(void)
+static void reset_reserved_signal(int sig)
 {
 #if defined(__x86_64__) || defined(__aarch64__)
 	struct {
@@ -141,9 +141,69 @@ static void reset_reserved_signals(void)
 		unsigned long mask;
 	} ksa = {SIG_DFL, 0, NULL, 0};
 
-	for (int sig = 32; sig < SIGRTMIN; sig++)
-		(void)syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof(ksa.mask));
+	(void)syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof(ksa.mask));
+#else
+	(void)sig;
 #endif
+}
+
+/* The signals this process ignores (bit sig - 1), as the kernel shows them
+ * in /proc/self/status: one read, where asking sigaction() is a system call
+ * per signal. All of them when it cannot be read. Async-signal-safe. */
+static unsigned long long ignored_signals(void)
+{
+	static const char key[] = "\nSigIgn:\t";
+	char buf[2048];
+	unsigned long long set = 0;
+	ssize_t n;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return ~0ULL;
+	n = read_once(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return ~0ULL;
+	buf[n] = '\0';
+	for (char *p = buf; (p = strchr(p, '\n')) != NULL; p++) {
+		if (strncmp(p, key, sizeof(key) - 1) != 0)
+			continue;
+		p += sizeof(key) - 1;
+		for (int i = 0; i < 16; i++, p++) {
+			int d = *p >= '0' && *p <= '9'   ? *p - '0'
+				: *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
+							 : -1;
+			if (d < 0)
+				return ~0ULL;
+			set = set << 4 | (unsigned long long)d;
+		}
+		return set;
+	}
+	return ~0ULL;
+}
+
+/* Dispositions and mask come from whoever ran svcctl: exec resets the
+ * caught signals, but an ignored one (SIGPIPE, which svcctl ignores itself,
+ * or any its own caller left ignored) would leak into the program. */
+static void reset_signals(void)
+{
+	unsigned long long ign = ignored_signals();
+	struct sigaction sa;
+	sigset_t none;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (int sig = 1; sig < NSIG && sig <= 64; sig++) {
+		if (!(ign >> (sig - 1) & 1) || sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		if (sig >= 32 && sig < SIGRTMIN)
+			reset_reserved_signal(sig);
+		else
+			(void)sigaction(sig, &sa, NULL);
+	}
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 /* Closes every descriptor from 3 up but keep (and keep2, when > 0) */
@@ -162,36 +222,16 @@ static void close_from_3_except(int keep, int keep2)
 				(void)close(fd);
 }
 
-/* Runs in the program's process, between fork and exec: only
+/* Runs in the program's process once it is recorded, up to exec: only
  * async-signal-safe calls, no allocation, leave with _exit(). ready_wfd:
  * the write end of the ready_fd pipe (-1: none), given to the program at
  * descriptor ready_fd. */
-static void child_setup(const struct spawn_plan *plan, int errfd, int gofd, int ready_wfd)
+static void child_exec(const struct spawn_plan *plan, int errfd, int ready_wfd)
 {
 	const struct service *svc = plan->svc;
-	struct sigaction sa;
-	sigset_t none;
-	char go;
 	int fd;
 
-	if (setpgid(0, 0) < 0)
-		child_fail(errfd, STEP_SETPGID);
-	/* nothing happens before svcctl has recorded this process */
-	if (read_full(gofd, &go, 1) != 1)
-		_exit(127);
-	close(gofd);
-
-	/* dispositions and mask come from whoever ran svcctl; an ignored
-	 * SIGPIPE or SIGCHLD would otherwise leak into the program */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)sigaction(sig, &sa, NULL);
-	reset_reserved_signals();
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	reset_signals();
 
 	/* the descriptor the parent verified: a link the user put on the path
 	 * since then cannot send root's chdir elsewhere */
@@ -256,6 +296,21 @@ static void child_setup(const struct spawn_plan *plan, int errfd, int gofd, int 
 	}
 	execve(plan->path, svc->argv.v, plan->envp);
 	child_fail(errfd, STEP_EXEC);
+}
+
+/* The program's process of a forked start: its own group, then nothing
+ * until svcctl has recorded it (a byte on gofd). */
+static void child_setup(const struct spawn_plan *plan, int errfd, int gofd, int ready_wfd)
+{
+	char go;
+
+	if (setpgid(0, 0) < 0)
+		child_fail(errfd, STEP_SETPGID);
+	/* nothing happens before svcctl has recorded this process */
+	if (read_full(gofd, &go, 1) != 1)
+		_exit(127);
+	close(gofd);
+	child_exec(plan, errfd, ready_wfd);
 }
 
 /* Ends the program's group and reaps the leader, in that order: while the
