@@ -818,10 +818,12 @@ static int spawn_fast(const struct spawn_plan *plan, struct spawn_result *res,
 	struct fast_start fs = {plan, record, arg};
 	siginfo_t si;
 	pid_t middle, pid;
-	int saved;
+	int saved, was = 0;
 
-	/* the program is re-parented here when the middle process exits */
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+	/* the program is re-parented here when the middle process exits (the
+	 * attribute survives exec: whoever ran svcctl may have set it) */
+	(void)prctl(PR_GET_CHILD_SUBREAPER, &was);
+	if (!was && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
 		res->err = errno;
 		snprintf(res->step, sizeof(res->step), "%s", step_names[STEP_SUBREAPER]);
 		return -1;
@@ -835,7 +837,8 @@ static int spawn_fast(const struct spawn_plan *plan, struct spawn_result *res,
 	if (middle > 0)
 		while (waitpid(middle, NULL, 0) < 0 && errno == EINTR)
 			;
-	(void)prctl(PR_SET_CHILD_SUBREAPER, 0);
+	if (!was)
+		(void)prctl(PR_SET_CHILD_SUBREAPER, 0);
 	if (middle < 0) {
 		errno = saved;
 		return -1;
