@@ -1,5 +1,6 @@
 /* Starting a service: fork, setsid, fork again, set the program's world up,
- * exec, and learn the outcome synchronously.
+ * exec, and learn the outcome synchronously (with no ready window: vfork,
+ * below).
  *
  * svcctl ──fork──> middle (setsid) ──fork──> program (setpgid, set-up, exec)
  *
@@ -26,6 +27,25 @@
  *     leader: the unreaped leader keeps the number taken, so the signal
  *     cannot reach a recycled group. svcctl then ends and waits for what is
  *     left (group_end), so start returns only when nothing of it runs.
+ *
+ * A start with no ready window (type = simple, no ready_fd, ready_seconds =
+ * 0) forks nothing for real: svcctl makes itself a child subreaper for the
+ * start and vfork()s the middle process, which calls setsid() and vfork()s
+ * the program's process. That process runs in svcctl's memory while both
+ * its parents are suspended: it calls setpgid(0, 0), records its own PID,
+ * start time, group and session in the state file (what svcctl recorded
+ * before, with the same code), sets its world up and execs. A failure at
+ * any step is left as {step, errno} in memory before it _exits. The middle
+ * process resumes once the program exec'd (or died) and exits; the program
+ * is re-parented to svcctl, which reaps the middle process, writes the
+ * pidfile and looks once whether the program is already dead (then it ends
+ * its group, as above). It has no ready window to guard:
+ *   - the program never runs unrecorded, and svcctl's lock stays held by
+ *     the program's copy of the descriptor until the state names it;
+ *   - a svcctl killed at any point leaves either nothing (the program failed
+ *     before exec, having run nothing of its own) or a recorded, running
+ *     service whose missing pidfile status, stop and start accept (DESIGN
+ *     4.13) and start writes again.
  *
  * type = forking: the program is a launcher that must exit 0 after it left
  * a daemon behind, named in the pidfile. The middle process makes itself a
@@ -70,6 +90,7 @@ enum step {
 	STEP_FORK,
 	STEP_SUBREAPER,
 	STEP_DAEMON,
+	STEP_RECORD,
 };
 
 static const char *const step_names[] = {
@@ -87,6 +108,7 @@ static const char *const step_names[] = {
 	[STEP_FORK] = "fork",
 	[STEP_SUBREAPER] = "become a child subreaper",
 	[STEP_DAEMON] = "daemon",
+	[STEP_RECORD] = "write pidfile",
 };
 
 struct child_error {
@@ -119,10 +141,19 @@ static void report_send(int fd, const struct report *r)
 	(void)write_full(fd, r, sizeof(*r));
 }
 
+/* The failure of a vfork()ed start (fd < 0): its parents are suspended
+ * until it exec'd or exited, so plain memory carries {step, errno} back */
+static volatile int fast_step, fast_err;
+
 static void child_fail(int fd, enum step step)
 {
 	struct child_error ce = {step, errno};
 
+	if (fd < 0) {
+		fast_err = errno;
+		fast_step = step;
+		_exit(127);
+	}
 	(void)write_full(fd, &ce, sizeof(ce));
 	_exit(127);
 }
@@ -131,7 +162,7 @@ static void child_fail(int fd, enum step step)
  * sigaction() refuses them, but an ignored one survives exec: some callers
  * (GNU make's children, for one) hand them down ignored. The raw system call
  * resets them; the kernel's struct is laid out like this where it is used. */
-static void reset_reserved_signals(void)
+static void reset_reserved_signal(int sig)
 {
 #if defined(__x86_64__) || defined(__aarch64__)
 	struct {
@@ -141,9 +172,69 @@ static void reset_reserved_signals(void)
 		unsigned long mask;
 	} ksa = {SIG_DFL, 0, NULL, 0};
 
-	for (int sig = 32; sig < SIGRTMIN; sig++)
-		(void)syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof(ksa.mask));
+	(void)syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof(ksa.mask));
+#else
+	(void)sig;
 #endif
+}
+
+/* The signals this process ignores (bit sig - 1), as the kernel shows them
+ * in /proc/self/status: one read, where asking sigaction() is a system call
+ * per signal. All of them when it cannot be read. Async-signal-safe. */
+static unsigned long long ignored_signals(void)
+{
+	static const char key[] = "\nSigIgn:\t";
+	char buf[2048];
+	unsigned long long set = 0;
+	ssize_t n;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return ~0ULL;
+	n = read_once(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return ~0ULL;
+	buf[n] = '\0';
+	for (char *p = buf; (p = strchr(p, '\n')) != NULL; p++) {
+		if (strncmp(p, key, sizeof(key) - 1) != 0)
+			continue;
+		p += sizeof(key) - 1;
+		for (int i = 0; i < 16; i++, p++) {
+			int d = *p >= '0' && *p <= '9'   ? *p - '0'
+				: *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
+							 : -1;
+			if (d < 0)
+				return ~0ULL;
+			set = set << 4 | (unsigned long long)d;
+		}
+		return set;
+	}
+	return ~0ULL;
+}
+
+/* Dispositions and mask come from whoever ran svcctl: exec resets the
+ * caught signals, but an ignored one (SIGPIPE, which svcctl ignores itself,
+ * or any its own caller left ignored) would leak into the program. */
+static void reset_signals(void)
+{
+	unsigned long long ign = ignored_signals();
+	struct sigaction sa;
+	sigset_t none;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (int sig = 1; sig < NSIG && sig <= 64; sig++) {
+		if (!(ign >> (sig - 1) & 1) || sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		if (sig >= 32 && sig < SIGRTMIN)
+			reset_reserved_signal(sig);
+		else
+			(void)sigaction(sig, &sa, NULL);
+	}
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 /* Closes every descriptor from 3 up but keep (and keep2, when > 0) */
@@ -162,36 +253,17 @@ static void close_from_3_except(int keep, int keep2)
 				(void)close(fd);
 }
 
-/* Runs in the program's process, between fork and exec: only
- * async-signal-safe calls, no allocation, leave with _exit(). ready_wfd:
- * the write end of the ready_fd pipe (-1: none), given to the program at
- * descriptor ready_fd. */
-static void child_setup(const struct spawn_plan *plan, int errfd, int gofd, int ready_wfd)
+/* Runs in the program's process once it is recorded, up to exec: only
+ * async-signal-safe calls, no allocation, leave with _exit(). errfd: the
+ * error pipe, or -1 for a vfork()ed start, which reports in memory (and
+ * keeps no descriptor above 2). ready_wfd: the write end of the ready_fd
+ * pipe (-1: none), given to the program at descriptor ready_fd. */
+static void child_exec(const struct spawn_plan *plan, int errfd, int ready_wfd)
 {
 	const struct service *svc = plan->svc;
-	struct sigaction sa;
-	sigset_t none;
-	char go;
 	int fd;
 
-	if (setpgid(0, 0) < 0)
-		child_fail(errfd, STEP_SETPGID);
-	/* nothing happens before svcctl has recorded this process */
-	if (read_full(gofd, &go, 1) != 1)
-		_exit(127);
-	close(gofd);
-
-	/* dispositions and mask come from whoever ran svcctl; an ignored
-	 * SIGPIPE or SIGCHLD would otherwise leak into the program */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)sigaction(sig, &sa, NULL);
-	reset_reserved_signals();
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	reset_signals();
 
 	/* the descriptor the parent verified: a link the user put on the path
 	 * since then cannot send root's chdir elsewhere */
@@ -224,6 +296,10 @@ static void child_setup(const struct spawn_plan *plan, int errfd, int gofd, int 
 		    fcntl(svc->ready_fd, F_SETFD, 0) < 0)
 			child_fail(errfd, STEP_STDOUT);
 		close_from_3_except(errfd, svc->ready_fd);
+	} else if (errfd < 0) {
+		if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
+			for (fd = 3; fd < 1024; fd++)
+				(void)close(fd);
 	} else {
 		/* keep only 0-2 and the error pipe (close-on-exec) at 3 */
 		if (errfd != 3) {
@@ -256,6 +332,21 @@ static void child_setup(const struct spawn_plan *plan, int errfd, int gofd, int 
 	}
 	execve(plan->path, svc->argv.v, plan->envp);
 	child_fail(errfd, STEP_EXEC);
+}
+
+/* The program's process of a forked start: its own group, then nothing
+ * until svcctl has recorded it (a byte on gofd). */
+static void child_setup(const struct spawn_plan *plan, int errfd, int gofd, int ready_wfd)
+{
+	char go;
+
+	if (setpgid(0, 0) < 0)
+		child_fail(errfd, STEP_SETPGID);
+	/* nothing happens before svcctl has recorded this process */
+	if (read_full(gofd, &go, 1) != 1)
+		_exit(127);
+	close(gofd);
+	child_exec(plan, errfd, ready_wfd);
 }
 
 /* Ends the program's group and reaps the leader, in that order: while the
@@ -663,6 +754,124 @@ static void middle_process(const struct spawn_plan *plan, int reportfd, int conf
 	_exit(0);
 }
 
+/* A start with no ready window (type = simple, no ready_fd, ready_seconds
+ * = 0) forks nothing for real: see the header. */
+struct fast_start {
+	const struct spawn_plan *plan;
+	spawn_record_fn record;
+	void *arg;
+};
+
+static volatile pid_t fast_pid;
+
+/* The program's process, vfork()ed by the middle process. svcctl and the
+ * middle process are suspended until it exec'd or exited, and it runs in
+ * their memory: svcctl is single-threaded and has no signal handlers, so
+ * the record, which allocates, runs as if svcctl ran it itself. */
+static void fast_program(void *arg)
+{
+	const struct fast_start *fs = arg;
+	pid_t self = getpid();
+
+	fast_pid = self;
+	if (setpgid(0, 0) < 0)
+		child_fail(-1, STEP_SETPGID);
+	/* nothing runs unrecorded: from here on a svcctl killed leaves a
+	 * service that status, stop and start find */
+	if (fs->record && fs->record(SPAWN_FORKED, self, getsid(0), fs->arg) < 0)
+		child_fail(-1, STEP_RECORD);
+	child_exec(fs->plan, -1, -1);
+}
+
+/* The middle process: the session, so the program is no session leader and
+ * never gets a controlling terminal; it exits once the program exec'd. */
+static void fast_middle(void *arg)
+{
+	if (setsid() < 0)
+		child_fail(-1, STEP_FORK);
+	if (vfork_retry(fast_program, arg) < 0)
+		child_fail(-1, STEP_FORK);
+	_exit(0);
+}
+
+/* Ends what is left of a program of a fast start that failed after exec:
+ * its group (the leader, our child, is reaped last) and what it forked.
+ * Returns the leader's wait status. */
+static int fast_end(pid_t pid, pid_t sid)
+{
+	struct group_id g = {.pgid = pid, .sid = sid, .since = 0};
+	struct proc_info pi;
+	enum stop_result sr;
+	int status;
+
+	if (proc_stat(pid, &pi) == 0)
+		g.since = pi.starttime;
+	status = end_group(pid);
+	if (g.since > 0)
+		(void)group_end(&g, SIGKILL, 0, &sr);
+	return status;
+}
+
+static int spawn_fast(const struct spawn_plan *plan, struct spawn_result *res,
+		      spawn_record_fn record, void *arg)
+{
+	struct fast_start fs = {plan, record, arg};
+	siginfo_t si;
+	pid_t middle, pid;
+	int saved, was = 0;
+
+	/* the program is re-parented here when the middle process exits (the
+	 * attribute survives exec: whoever ran svcctl may have set it) */
+	(void)prctl(PR_GET_CHILD_SUBREAPER, &was);
+	if (!was && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+		res->err = errno;
+		snprintf(res->step, sizeof(res->step), "%s", step_names[STEP_SUBREAPER]);
+		return -1;
+	}
+	fast_step = 0;
+	fast_err = 0;
+	fast_pid = 0;
+	fflush(NULL);
+	middle = vfork_retry(fast_middle, &fs);
+	saved = errno;
+	if (middle > 0)
+		while (waitpid(middle, NULL, 0) < 0 && errno == EINTR)
+			;
+	if (!was)
+		(void)prctl(PR_SET_CHILD_SUBREAPER, 0);
+	if (middle < 0) {
+		errno = saved;
+		return -1;
+	}
+	pid = fast_pid;
+	if (fast_step != 0) {
+		res->exec_failed = fast_step == STEP_EXEC;
+		res->err = fast_err;
+		snprintf(res->step, sizeof(res->step), "%s",
+			 fast_step > 0 && fast_step <= STEP_RECORD ? step_names[fast_step]
+								   : "start");
+		/* it ran nothing of the program: reaping it is all */
+		if (pid > 0)
+			(void)end_group(pid);
+		return -1;
+	}
+	res->pid = pid;
+	if (record && record(SPAWN_EXECED, pid, 0, arg) < 0) {
+		res->err = errno;
+		snprintf(res->step, sizeof(res->step), "write pidfile");
+		(void)fast_end(pid, middle);
+		return -1;
+	}
+	/* the ready window of ready_seconds = 0: not dead already */
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	    si.si_pid == pid) {
+		res->died = true;
+		res->exit_status = fast_end(pid, middle);
+	}
+	return 0;
+}
+
 /* Starts the program and returns when the outcome is known. record is
  * called when the program forked (it waits until record returned: the state
  * file names it before it runs anything) and when exec succeeded (so the
@@ -679,6 +888,9 @@ int spawn_service(const struct spawn_plan *plan, struct spawn_result *res,
 	bool ready = false;
 
 	memset(res, 0, sizeof(*res));
+	if (plan->svc->type == TYPE_SIMPLE && plan->svc->ready_fd <= 0 &&
+	    plan->svc->ready_seconds <= 0)
+		return spawn_fast(plan, res, record, arg);
 	if (pipe2(reportfd, O_CLOEXEC) < 0)
 		return -1;
 	if (pipe2(confirmfd, O_CLOEXEC) < 0) {

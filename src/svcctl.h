@@ -657,6 +657,7 @@ void format_duration(double seconds, char *buf, size_t len);
 void describe_wait_status(int status, char *buf, size_t len);
 long long now_wall_ms(void);
 pid_t fork_retry(void);
+pid_t vfork_retry(void (*fn)(void *), void *arg);
 void format_time_iso(long long ms, char *buf, size_t len);
 
 /* messages (log.c) */

@@ -530,3 +530,36 @@ pid_t fork_retry(void)
 		wait_ms *= 2;
 	}
 }
+
+/* One vfork(): the child runs fn(arg) on this stack, below this frame, in
+ * the caller's memory while the caller is suspended, and never comes back
+ * here: fn execs or _exits. Not inlined, so no caller's frame is shared. */
+static pid_t __attribute__((noinline)) vfork_once(void (*fn)(void *), void *arg)
+{
+	pid_t pid = vfork();
+
+	if (pid == 0) {
+		fn(arg);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* vfork() running fn(arg) in the child, tried again on EAGAIN as
+ * fork_retry() is. The caller resumes when the child exec'd or exited. */
+pid_t vfork_retry(void (*fn)(void *), void *arg)
+{
+	long wait_ms = 10;
+	pid_t pid;
+
+	for (int tries = 1;; tries++) {
+		pid = vfork_once(fn, arg);
+		if (pid >= 0 || errno != EAGAIN || tries == 6)
+			return pid;
+		struct timespec ts = {0, wait_ms * 1000000L};
+
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		wait_ms *= 2;
+	}
+}

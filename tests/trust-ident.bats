@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # The state file is the authority on which process is the service; the
-# process group recorded at start is the service; a start that fails, or
-# whose svcctl is killed, leaves nothing running.
+# process group recorded at start is the service; a start that fails leaves
+# nothing running, and one whose svcctl is killed leaves nothing running or a
+# recorded service.
 
 load test_helper
 load extra_helper
@@ -166,13 +167,14 @@ leftover_service() {
 	is_alive "$new"
 }
 
-@test "SIGKILL of svcctl between exec and the pidfile write: nothing untracked, the next start adds no copy" {
+@test "SIGKILL of svcctl between exec and the pidfile write: the program stays recorded, the next start adds no copy" {
 	command -v strace >/dev/null || skip "needs strace to hold svcctl before its pidfile write"
 	marked_service web "ready_seconds = 0"
-	# svcctl renames the state file into place, then the pidfile; strace
-	# holds the second rename, after exec, for 60 s (no -f: svcctl only)
+	# with no ready window the program renames the state file into place
+	# itself, before exec; svcctl's first rename is the pidfile's, after
+	# exec: strace holds it for 60 s (no -f: svcctl only)
 	strace -o "$SB/strace.log" -e trace=rename,renameat,renameat2 \
-		-e inject=rename,renameat,renameat2:delay_enter=60s:when=2 \
+		-e inject=rename,renameat,renameat2:delay_enter=60s:when=1 \
 		"$SVCCTL" -c "$CONF" web start </dev/null >/dev/null 2>&1 3>&- &
 	tracer=$!
 	track_pid "$tracer"
@@ -185,15 +187,15 @@ leftover_service() {
 	first=$(marked_pids)
 	kill -KILL "$svcctl"
 	wait "$tracer" || true
-	# svcctl died before confirming the pidfile: the middle process ends
-	# the program, recorded or not
-	wait_long is_dead "$first"
+	# the state file named it before it ran: it is the service
+	is_alive "$first"
 	run sv web start
 	show
 	[ "$status" -eq 0 ]
-	wait_until marked_count_is 1
+	[ "$output" = "web: already running (pid $first)" ]
+	[ "$(count_marked)" -eq 1 ]
 	[ "$(marked_pids)" = "$(pid_of web)" ]
-	[ "$(marked_pids)" != "$first" ]
+	[ "$(marked_pids)" = "$first" ]
 	run sv web status
 	[ "$status" -eq 0 ]
 }
