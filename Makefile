@@ -157,16 +157,18 @@ lint:
 	clang-tidy --quiet $(SRC) -- -std=c11 -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 	clang-format --dry-run -Werror $(SRC) $(HDR)
 	shellcheck tests/run tests/mutants/run tests/demo tests/install-deps tests/gen-initscript \
-		tests/install-files .ci/run tests/*.bash
+		tests/install-files .ci/run tests/*.bash \
+		tests/bench/run tests/bench/breakdown tests/bench/supervise tests/bench/ready
 	# SC2154: bats sets $stderr and $output, the helpers set timing globals
 	shellcheck -S warning -e SC2154 tests/*.bats
 	shellcheck -s sh init.d/daemon-script
 	shellcheck -s bash etc/bash-completion/svcctl
 	mandoc -Tlint -Wwarning docs/svcctl.8 docs/svcctl.ini.5 docs/svcctl.conf.5
 
-# BENCH_ONLY=run, BENCH_ONLY=supervise or BENCH_ONLY=ready runs one of the three
+# BENCH_ONLY=run, breakdown, supervise or ready runs one of the four
 bench: $(BUILD)/svcctl
 	@if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = run ]; then SVCCTL=$(abspath $(BUILD)/svcctl) tests/bench/run; fi
+	@if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = breakdown ]; then SVCCTL=$(abspath $(BUILD)/svcctl) tests/bench/breakdown; fi
 	@if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = supervise ]; then SVCCTL=$(abspath $(BUILD)/svcctl) tests/bench/supervise; fi
 	@if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = ready ]; then SVCCTL=$(abspath $(BUILD)/svcctl) tests/bench/ready; fi
 
