@@ -5,6 +5,7 @@
 #   make docs       write the key lists of the docs from src/keys.def
 #   make mutate     mutation testing: every tests/mutants patch must be caught
 #   make lint       cppcheck, clang-tidy, shellcheck, mandoc -Tlint
+#   make fuzz       libFuzzer targets of every parser, FUZZ_SECONDS each (default 60)
 #   make install    the binary, the manual pages and the bash completion
 #                   (PREFIX, SBINDIR, MANDIR, BASHCOMPDIR, DESTDIR)
 #   make install-example  the example service: svcctl.conf, its INI file and
@@ -53,7 +54,7 @@ KEYS    = src/keys.def
 BUILD   = build
 CHECK   = build/check
 
-.PHONY: all FORCE deps deps-check demo demo-stop check docs docs-check mutate lint initscript \
+.PHONY: all FORCE deps deps-check demo demo-stop check docs docs-check mutate lint initscript fuzz \
         install uninstall install-example uninstall-example clean bench
 
 # These recipes read the paths from the environment, quoted: a DESTDIR with
@@ -157,7 +158,7 @@ lint:
 	clang-tidy --quiet $(SRC) -- -std=c11 -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 	clang-format --dry-run -Werror $(SRC) $(HDR)
 	shellcheck tests/run tests/mutants/run tests/demo tests/install-deps tests/gen-initscript \
-		tests/install-files .ci/run tests/*.bash \
+		tests/install-files tests/fuzz/run .ci/run tests/*.bash \
 		tests/bench/run tests/bench/breakdown tests/bench/supervise tests/bench/ready
 	# SC2154: bats sets $stderr and $output, the helpers set timing globals
 	shellcheck -S warning -e SC2154 tests/*.bats
@@ -171,6 +172,27 @@ bench: $(BUILD)/svcctl
 	@if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = breakdown ]; then SVCCTL=$(abspath $(BUILD)/svcctl) tests/bench/breakdown; fi
 	@if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = supervise ]; then SVCCTL=$(abspath $(BUILD)/svcctl) tests/bench/supervise; fi
 	@if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = ready ]; then SVCCTL=$(abspath $(BUILD)/svcctl) tests/bench/ready; fi
+
+# Fuzzing: one libFuzzer binary per parser (tests/fuzz/fuzz_*.c), linked with
+# the same sources as svcctl, under ASan and UBSan; tests/fuzz/run runs each
+# for FUZZ_SECONDS from its seed corpus and prints the figures.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_TARGETS  = ini conf argv state envfile notify
+FUZZ_BINS     = $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_FLAGS    = -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
+                -fno-sanitize-recover=undefined
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.c tests/fuzz/fuzz_common.h \
+		$(LIB_SRC) $(HDR) $(KEYS) Makefile
+	@mkdir -p $(BUILD)/fuzz
+	$(FUZZ_CC) -std=c11 $(WARN) $(WERROR) $(FUZZ_FLAGS) $(CPPFLAGS) -Isrc -Itests/fuzz \
+		$(shell pkg-config --cflags $(PKGS) 2>/dev/null) -o $@ \
+		$< tests/fuzz/fuzz_common.c $(LIB_SRC) $(LDLIBS)
+
+fuzz: deps-check
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@tests/fuzz/run $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # init.d/daemon-script is the generated script of the example service with
 # the default installed paths; regenerate it after changing the generator.

@@ -230,8 +230,8 @@ int state_parse(const char *text, struct state *st)
 		if (strcmp(line, "pid") == 0) {
 			bad = parse_int(v, 0, 0x3fffffff, &n) < 0;
 			st->pid = (pid_t)n;
-			if (n > 0)
-				seen |= 1;
+			/* the last pid= counts, also for "was there one" */
+			seen = n > 0 ? seen | 1 : seen & ~1u;
 		} else if (strcmp(line, "starttime") == 0) {
 			errno = 0;
 			st->starttime = strtoull(v, &end, 10);

@@ -389,6 +389,10 @@ static void test_state(void)
 	expect_state_error(
 		"pid=0",
 		"pid=0\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
+	/* found by fuzzing: the seen-mark of an earlier pid= outlived a later pid=0 */
+	expect_state_error("pid=2 then pid=0",
+			   "pid=2\npid=0\nstarttime=5678\n"
+			   "boot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
 	expect_state_error(
 		"empty pid",
 		"pid=\nstarttime=5678\nboot_id=0b9e1c4a-6f1d-4c5e-9d1a-2f3b4c5d6e7f\n");
@@ -2254,7 +2258,7 @@ static void run_all(void)
 /* How many checks run_all() makes, declared before any runs: a run that ends
  * early (an exit(0) part-way, a check skipped by a bad branch) is then a
  * failure, not a shorter pass. Change it with the checks. */
-#define UNIT_PLAN 477
+#define UNIT_PLAN 478
 
 static bool starts_with(const char *s, const char *prefix)
 {
