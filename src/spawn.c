@@ -108,7 +108,7 @@ static const char *const step_names[] = {
 	[STEP_FORK] = "fork",
 	[STEP_SUBREAPER] = "become a child subreaper",
 	[STEP_DAEMON] = "daemon",
-	[STEP_RECORD] = "write pidfile",
+	[STEP_RECORD] = "write the state file",
 };
 
 struct child_error {
