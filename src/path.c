@@ -436,7 +436,16 @@ static struct {
 	int fd;
 } dir_cache[DIR_CACHE_MAX];
 static size_t dir_cached;
-static bool dir_cache_off;
+static bool dir_cache_off, dir_cache_frozen;
+
+/* While a vfork()ed child runs in this process's memory with its own
+ * descriptor table, it may use the cache but must not add to it: a
+ * descriptor it opened would be in the table here under a number that is
+ * closed or something else. */
+void path_cache_freeze(bool on)
+{
+	dir_cache_frozen = on;
+}
 
 void path_cache_clear(void)
 {
@@ -467,8 +476,8 @@ static bool dir_keep(const char *path, int fd)
 {
 	struct stat st;
 
-	if (dir_cache_off || dir_cached >= DIR_CACHE_MAX || fstat(fd, &st) < 0 ||
-	    !dir_trusted(&st))
+	if (dir_cache_off || dir_cache_frozen || dir_cached >= DIR_CACHE_MAX ||
+	    fstat(fd, &st) < 0 || !dir_trusted(&st))
 		return false;
 	dir_cache[dir_cached].path = xstrdup(path);
 	dir_cache[dir_cached++].fd = fd;

@@ -32,6 +32,13 @@ static int proc_dirfd(void)
 	return proc_fd;
 }
 
+/* Opens the /proc descriptor now, before a vfork()ed child could open it
+ * in its own descriptor table and leave its number in this memory. */
+void proc_cache_warm(void)
+{
+	(void)proc_dirfd();
+}
+
 /* the boot id, read once per process: it cannot change under a process */
 static char boot_id_cached[40];
 

@@ -192,6 +192,7 @@ int proc_pidfd_signal(int pidfd, int sig);
 double proc_uptime_of(unsigned long long starttime);
 /* Drops the /proc descriptor and the boot id kept between calls */
 void proc_cache_clear(void);
+void proc_cache_warm(void);
 enum proc_state proc_state_of(const struct proc_info *pi);
 
 /* A service's process group as recorded at start: its members are the live
@@ -295,6 +296,7 @@ int path_parent_trusted(const char *path, bool create, mode_t mode, const char *
  * for reads): a long-lived process calls it when it reopens its files, and
  * any process before it closes descriptors it did not open itself */
 void path_cache_clear(void);
+void path_cache_freeze(bool on);
 /* 0 if the directory is root's (or the caller's) and not writable by group or other */
 int path_dir_check(int dirfd, const char **why);
 
