@@ -536,10 +536,13 @@ pid_t fork_retry(void)
  * here: fn execs or _exits. Not inlined, so no caller's frame is shared. */
 static pid_t __attribute__((noinline)) vfork_once(void (*fn)(void *), void *arg)
 {
-	pid_t pid = vfork();
+	/* posix_spawn() cannot do what the children of a start do (setsid,
+	 * a second vfork, the state record before exec); each fn keeps to
+	 * what a vfork()ed child may do and ends in exec or _exit */
+	pid_t pid = vfork(); /* NOLINT(clang-analyzer-security.insecureAPI.vfork) */
 
 	if (pid == 0) {
-		fn(arg);
+		fn(arg); /* NOLINT(clang-analyzer-unix.Vfork) */
 		_exit(127);
 	}
 	return pid;
