@@ -92,11 +92,22 @@ struct walk {
 /* "/", opened once: every absolute walk starts there */
 static int root_dir_fd = -1;
 
-static int root_fd(void)
+/* The descriptor of "/": *owned tells the walk to close it, when it could
+ * not be kept (fd_cache_may_keep()) */
+static int root_fd(bool *owned)
 {
-	if (root_dir_fd < 0)
-		root_dir_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	return root_dir_fd;
+	int fd;
+
+	*owned = false;
+	if (root_dir_fd >= 0)
+		return root_dir_fd;
+	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && !fd_cache_may_keep()) {
+		*owned = true;
+		return fd;
+	}
+	root_dir_fd = fd;
+	return fd;
 }
 
 static void walk_setdir(struct walk *w, int fd, bool owned)
@@ -119,6 +130,7 @@ static void close_keep_errno(int fd)
 static int walk_start(struct walk *w, int atfd, const char *path, const char **why)
 {
 	size_t len = strlen(path);
+	bool owned;
 
 	w->dirfd = -1;
 	w->owned = false;
@@ -134,12 +146,15 @@ static int walk_start(struct walk *w, int atfd, const char *path, const char **w
 		return -1;
 	}
 	memcpy(w->rest, path, len + 1);
-	if (path[0] == '/')
-		walk_setdir(w, root_fd(), false);
-	else if (atfd != AT_FDCWD)
+	if (path[0] == '/') {
+		int fd = root_fd(&owned);
+
+		walk_setdir(w, fd, owned);
+	} else if (atfd != AT_FDCWD) {
 		walk_setdir(w, atfd, false);
-	else
+	} else {
 		walk_setdir(w, open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), true);
+	}
 	if (w->dirfd < 0) {
 		*why = NULL;
 		return -1;
@@ -200,11 +215,14 @@ static int walk_follow(struct walk *w, int linkfd, const struct stat *lst,
 	}
 	memcpy(w->rest, joined, (size_t)len + 1);
 	if (target[0] == '/') {
-		if (root_fd() < 0) {
+		bool owned;
+		int fd = root_fd(&owned);
+
+		if (fd < 0) {
 			*why = NULL;
 			return -1;
 		}
-		walk_setdir(w, root_fd(), false);
+		walk_setdir(w, fd, owned);
 	}
 	return 0;
 }
@@ -436,16 +454,7 @@ static struct {
 	int fd;
 } dir_cache[DIR_CACHE_MAX];
 static size_t dir_cached;
-static bool dir_cache_off, dir_cache_frozen;
-
-/* While a vfork()ed child runs in this process's memory with its own
- * descriptor table, it may use the cache but must not add to it: a
- * descriptor it opened would be in the table here under a number that is
- * closed or something else. */
-void path_cache_freeze(bool on)
-{
-	dir_cache_frozen = on;
-}
+static bool dir_cache_off;
 
 void path_cache_clear(void)
 {
@@ -476,7 +485,7 @@ static bool dir_keep(const char *path, int fd)
 {
 	struct stat st;
 
-	if (dir_cache_off || dir_cache_frozen || dir_cached >= DIR_CACHE_MAX ||
+	if (dir_cache_off || !fd_cache_may_keep() || dir_cached >= DIR_CACHE_MAX ||
 	    fstat(fd, &st) < 0 || !dir_trusted(&st))
 		return false;
 	dir_cache[dir_cached].path = xstrdup(path);

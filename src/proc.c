@@ -25,15 +25,17 @@
  * proc_cache_clear() closes it. */
 static int proc_fd = -1;
 
+/* -1 when it is not open and may not be kept now (fd_cache_may_keep()):
+ * the callers then open by the full path */
 static int proc_dirfd(void)
 {
-	if (proc_fd < 0)
+	if (proc_fd < 0 && fd_cache_may_keep())
 		proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	return proc_fd;
 }
 
-/* Opens the /proc descriptor now, before a vfork()ed child could open it
- * in its own descriptor table and leave its number in this memory. */
+/* Opens the /proc descriptor now, so that a vfork()ed child, which may not
+ * open it for the cache, still reads /proc through it */
 void proc_cache_warm(void)
 {
 	(void)proc_dirfd();

@@ -833,12 +833,13 @@ static int spawn_fast(const struct spawn_plan *plan, struct spawn_result *res,
 	fast_pid = 0;
 	fflush(NULL);
 	/* the children run in this memory with descriptor tables of their
-	 * own: no descriptor of theirs may land in a cache here */
+	 * own: no descriptor of theirs may land in a cache here (the /proc
+	 * one is opened first, for them to use) */
 	proc_cache_warm();
-	path_cache_freeze(true);
+	fd_cache_freeze(true);
 	middle = vfork_retry(fast_middle, &fs);
 	saved = errno;
-	path_cache_freeze(false);
+	fd_cache_freeze(false);
 	if (middle > 0)
 		while (waitpid(middle, NULL, 0) < 0 && errno == EINTR)
 			;

@@ -296,7 +296,6 @@ int path_parent_trusted(const char *path, bool create, mode_t mode, const char *
  * for reads): a long-lived process calls it when it reopens its files, and
  * any process before it closes descriptors it did not open itself */
 void path_cache_clear(void);
-void path_cache_freeze(bool on);
 /* 0 if the directory is root's (or the caller's) and not writable by group or other */
 int path_dir_check(int dirfd, const char **why);
 
@@ -654,6 +653,8 @@ ssize_t read_full(int fd, void *buf, size_t len);
 ssize_t read_once(int fd, void *buf, size_t len);
 ssize_t write_full(int fd, const void *buf, size_t len);
 char *read_small_file(const char *path, size_t max, size_t *len);
+void fd_cache_freeze(bool on);
+bool fd_cache_may_keep(void);
 bool running_as_root(void);
 void format_duration(double seconds, char *buf, size_t len);
 void describe_wait_status(int status, char *buf, size_t len);

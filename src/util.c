@@ -501,6 +501,23 @@ void describe_wait_status(int status, char *buf, size_t len)
 		snprintf(buf, len, "ended with wait status %#x", status);
 }
 
+/* A vfork()ed child runs in this process's memory with a descriptor table
+ * of its own: a descriptor it opened and left in a cache would be, here,
+ * a number that is closed or something else. While one runs, no cache may
+ * keep a new descriptor; every cache of descriptors asks before it keeps
+ * one (path.c's directories and "/", proc.c's /proc). */
+static bool fd_cache_frozen;
+
+void fd_cache_freeze(bool on)
+{
+	fd_cache_frozen = on;
+}
+
+bool fd_cache_may_keep(void)
+{
+	return !fd_cache_frozen;
+}
+
 bool running_as_root(void)
 {
 	static int root = -1;
