@@ -88,6 +88,7 @@ enum step {
 	STEP_SETUID,
 	STEP_EXEC,
 	STEP_FORK,
+	STEP_SETSID,
 	STEP_SUBREAPER,
 	STEP_DAEMON,
 	STEP_RECORD,
@@ -106,6 +107,7 @@ static const char *const step_names[] = {
 	[STEP_SETUID] = "setuid",
 	[STEP_EXEC] = "exec",
 	[STEP_FORK] = "fork",
+	[STEP_SETSID] = "setsid",
 	[STEP_SUBREAPER] = "become a child subreaper",
 	[STEP_DAEMON] = "daemon",
 	[STEP_RECORD] = "write the state file",
@@ -678,8 +680,14 @@ static void middle_process(const struct spawn_plan *plan, int reportfd, int conf
 		report_send(reportfd, &r);
 		_exit(0);
 	}
-	if (setsid() < 0 || pipe2(errpipe, O_CLOEXEC) < 0 ||
-	    pipe2(gopipe, O_CLOEXEC) < 0 ||
+	if (setsid() < 0) {
+		r.kind = REPORT_FAILED;
+		r.step = STEP_SETSID;
+		r.err = errno;
+		report_send(reportfd, &r);
+		_exit(0);
+	}
+	if (pipe2(errpipe, O_CLOEXEC) < 0 || pipe2(gopipe, O_CLOEXEC) < 0 ||
 	    (plan->svc->ready_fd > 0 && pipe2(readypipe, O_CLOEXEC) < 0)) {
 		r.kind = REPORT_FAILED;
 		r.step = STEP_FORK;
@@ -788,7 +796,7 @@ static void fast_program(void *arg)
 static void fast_middle(void *arg)
 {
 	if (setsid() < 0)
-		child_fail(-1, STEP_FORK);
+		child_fail(-1, STEP_SETSID);
 	if (vfork_retry(fast_program, arg) < 0)
 		child_fail(-1, STEP_FORK);
 	_exit(0);
