@@ -391,3 +391,32 @@ fds_stable() {
 	echo "$after"
 	[ "$first" = "$after" ]
 }
+
+# fast_start_killed_before_pidfile: starts the marked service web with no
+# ready window under strace, which holds svcctl's first rename (the
+# pidfile's: the program renamed the state file into place itself, before
+# exec) for 60 s, and SIGKILLs svcctl there. Sets prog to the program's
+# PID, recorded in web.state and still running; no web.pid exists.
+fast_start_killed_before_pidfile() {
+	local tracer killed
+	command -v strace >/dev/null || skip "needs strace to hold svcctl before its pidfile write"
+	marked_service web "ready_seconds = 0"
+	# no -f: svcctl only
+	strace -o "$SB/strace.log" -e trace=rename,renameat,renameat2 \
+		-e inject=rename,renameat,renameat2:delay_enter=60s:when=1 \
+		"$SVCCTL" -c "$CONF" web start </dev/null >/dev/null 2>&1 3>&- &
+	tracer=$!
+	track_pid "$tracer"
+	wait_until marked_count_is 1
+	wait_until test -s "$SB/run/web.state"
+	wait_until grep -q 'web.pid' "$SB/strace.log"
+	killed=$(cat "/proc/$tracer/task/$tracer/children")
+	[ -n "$killed" ]
+	refute_file "$SB/run/web.pid"
+	prog=$(marked_pids)
+	grep -qx "pid=$prog" "$SB/run/web.state"
+	kill -KILL "$killed"
+	wait "$tracer" || true
+	# recorded before it ran: it stays, and is the service
+	is_alive "$prog"
+}

@@ -19,26 +19,7 @@ sigmask() {
 }
 
 @test "fast start: svcctl killed after exec, before the pidfile: status finds it running, stop ends it" {
-	command -v strace >/dev/null || skip "needs strace to hold svcctl before its pidfile write"
-	marked_service web "ready_seconds = 0"
-	# the program renames the state file into place itself; svcctl's own
-	# first rename, after exec, is the pidfile's: strace holds it 60 s
-	strace -o "$SB/strace.log" -e trace=rename,renameat,renameat2 \
-		-e inject=rename,renameat,renameat2:delay_enter=60s:when=1 \
-		"$SVCCTL" -c "$CONF" web start </dev/null >/dev/null 2>&1 3>&- &
-	tracer=$!
-	track_pid "$tracer"
-	wait_until marked_count_is 1
-	wait_until grep -q 'web.pid' "$SB/strace.log"
-	svcctl=$(cat "/proc/$tracer/task/$tracer/children")
-	[ -n "$svcctl" ]
-	refute_file "$SB/run/web.pid"
-	prog=$(marked_pids)
-	grep -qx "pid=$prog" "$SB/run/web.state"
-	kill -KILL "$svcctl"
-	wait "$tracer" || true
-	# recorded before it ran: it stays, and is the service
-	is_alive "$prog"
+	fast_start_killed_before_pidfile
 	run sv web status
 	show
 	[ "$status" -eq 0 ]

@@ -32,6 +32,21 @@ read_child() {
 	is_alive "$child"
 }
 
+# stop_group CHILD LEADER [LINE...]: starts a group_service, stops it with
+# a plain stop, and checks it said so and left neither process; the
+# output is in $output
+stop_group() {
+	group_service "$@"
+	sv -q web start
+	pid=$(pid_of web)
+	read_child
+	run sv web stop
+	show
+	[ "$status" -eq 0 ]
+	is_dead "$pid"
+	is_dead "$child"
+}
+
 @test "fast path: a TERM-ignoring member of the leader's group gets SIGKILL after stop_timeout" {
 	group_service "$PROGS/ignoreterm $MARK" "$PROGS/sigstamp $SB/stamps 0 $MARK" \
 		"stop_timeout = 1"
@@ -54,15 +69,7 @@ read_child() {
 }
 
 @test "fast path: a leader and a member that both ignore TERM both get SIGKILL" {
-	group_service "$PROGS/ignoreterm $MARK" "$PROGS/ignoreterm $MARK" "stop_timeout = 1"
-	sv -q web start
-	pid=$(pid_of web)
-	read_child
-	run sv web stop
-	show
-	[ "$status" -eq 0 ]
-	is_dead "$pid"
-	is_dead "$child"
+	stop_group "$PROGS/ignoreterm $MARK" "$PROGS/ignoreterm $MARK" "stop_timeout = 1"
 	no_marked_left
 }
 
@@ -160,16 +167,8 @@ read_child() {
 }
 
 @test "a TERM-responsive program alone in its group: stop ends it and its child, no SIGKILL" {
-	group_service "$PROGS/sigstamp $SB/child.stamps 0 $MARK" \
+	stop_group "$PROGS/sigstamp $SB/child.stamps 0 $MARK" \
 		"$PROGS/sigstamp $SB/stamps 0 $MARK" "stop_timeout = 20"
-	sv -q web start
-	pid=$(pid_of web)
-	read_child
-	run sv web stop
-	show
-	[ "$status" -eq 0 ]
-	is_dead "$pid"
-	is_dead "$child"
 	grep -q '^TERM ' "$SB/stamps"
 	grep -q '^TERM ' "$SB/child.stamps"
 	[[ "$output" != *SIGKILL* ]]

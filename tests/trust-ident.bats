@@ -168,27 +168,8 @@ leftover_service() {
 }
 
 @test "SIGKILL of svcctl between exec and the pidfile write: the program stays recorded, the next start adds no copy" {
-	command -v strace >/dev/null || skip "needs strace to hold svcctl before its pidfile write"
-	marked_service web "ready_seconds = 0"
-	# with no ready window the program renames the state file into place
-	# itself, before exec; svcctl's first rename is the pidfile's, after
-	# exec: strace holds it for 60 s (no -f: svcctl only)
-	strace -o "$SB/strace.log" -e trace=rename,renameat,renameat2 \
-		-e inject=rename,renameat,renameat2:delay_enter=60s:when=1 \
-		"$SVCCTL" -c "$CONF" web start </dev/null >/dev/null 2>&1 3>&- &
-	tracer=$!
-	track_pid "$tracer"
-	wait_until marked_count_is 1
-	wait_until test -s "$SB/run/web.state"
-	wait_until grep -q 'web.pid' "$SB/strace.log"
-	svcctl=$(cat "/proc/$tracer/task/$tracer/children")
-	[ -n "$svcctl" ]
-	refute_file "$SB/run/web.pid"
-	first=$(marked_pids)
-	kill -KILL "$svcctl"
-	wait "$tracer" || true
-	# the state file named it before it ran: it is the service
-	is_alive "$first"
+	fast_start_killed_before_pidfile
+	first=$prog
 	run sv web start
 	show
 	[ "$status" -eq 0 ]
