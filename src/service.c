@@ -514,6 +514,8 @@ static int set_exec(struct service *svc, const struct entry *e, const char *file
 	strv_free(&svc->argv);
 	if (argv_split(e->value, &svc->argv, &why) < 0)
 		return BAD("exec: %s", why);
+	if (!svc->argv.v[0][0]) /* exec = "" or '' args */
+		return BAD("exec: %s", "the program name is empty");
 	if (strchr(svc->argv.v[0], '/') && svc->argv.v[0][0] != '/')
 		return BAD("exec: the program must be an absolute path or a bare "
 			   "name, not '%s'",

@@ -193,8 +193,12 @@ done" ]
 	done
 }
 
-@test "exec: a relative path, an unterminated quote, or none at all is an error" {
+@test "exec: a relative path, an unterminated quote, an empty program name, or none at all is an error" {
 	make_service web "exec = bin/prog"
+	expect_invalid web 2
+	make_service web 'exec = ""'
+	expect_invalid web 2
+	make_service web "exec = '' arg"
 	expect_invalid web 2
 	make_service web "exec = sleep 'unterminated"
 	expect_invalid web 2
