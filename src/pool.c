@@ -146,6 +146,20 @@ static void job_reaped(struct pool *p, size_t slot, int status)
 	job_done(p, i, exit_code_of(status));
 }
 
+/* Closes a child's end of our channel to it (*fd becomes -1) and waits
+ * for it: its wait status, or that of a failure if it cannot be had */
+static int close_and_reap(int *fd, pid_t pid)
+{
+	int status;
+
+	close(*fd);
+	*fd = -1;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return EXIT_FAILED << 8;
+	return status;
+}
+
 /* Polls the descriptors of count candidates (member gives candidate i's
  * descriptor, or -1 when it has none, and whom it stands for) until one can
  * be read or has ended, then hands each such one to ready. -1 only when
@@ -204,13 +218,7 @@ static void job_readable(struct pool *p, size_t i)
 		job_append(j, buf, (size_t)got);
 		return;
 	}
-	close(j->fd);
-	j->fd = -1;
-	while (waitpid(j->pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			status = EXIT_FAILED << 8;
-			break;
-		}
+	status = close_and_reap(&j->fd, j->pid);
 	for (size_t s = 0; s < p->running; s++)
 		if (p->active[s] == i) {
 			job_reaped(p, s, status);
@@ -317,15 +325,8 @@ static int worker_give(struct pool *p, size_t i)
  * one, ends with the worker's status. */
 static void worker_gone(struct pool *p, struct worker *w)
 {
-	int status;
+	int status = close_and_reap(&w->fd, w->pid);
 
-	close(w->fd);
-	w->fd = -1;
-	while (waitpid(w->pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			status = EXIT_FAILED << 8;
-			break;
-		}
 	if (!w->busy)
 		return;
 	w->busy = false;
