@@ -487,9 +487,13 @@ static int pool_loop(struct pool *p, const struct pool_spec *spec)
 	}
 	fflush(NULL);
 	if (p->first_here) {
-		/* the others are forked first, so that they run meanwhile */
+		/* the others are forked first, so that they run meanwhile;
+		 * one whose fork fails waits in the queue (start_ready would
+		 * run it here, ahead of job 0's output) */
 		p->ready_head = 1;
-		start_ready(p);
+		while (p->ready_head < p->ready_tail && p->running < p->max_parallel &&
+		       job_start(p, p->ready[p->ready_head]) == 0)
+			p->ready_head++;
 		job_done(p, 0, p->fn(0, p->arg));
 		fflush(NULL);
 		flush_done(p);
