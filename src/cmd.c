@@ -800,7 +800,12 @@ out:
  * or a JSON array. 0 when every service runs, 3 otherwise. A long list is
  * split into contiguous slices read by one process per CPU (the work is
  * mostly system calls on /proc and run_dir); their output is gathered in
- * name order. */
+ * name order. This process reads the first slice itself. Measured with a
+ * thousand running services on two CPUs: one process spends about 33 ms
+ * (three quarters of it in the kernel: four files opened and read per
+ * service, /proc/PID/stat the dearest), and two halves end in about 20 ms,
+ * the fork and the gathering included; below STATUS_PARALLEL_MIN the fork
+ * costs more than the second CPU saves. */
 int cmd_status_list(struct cmdctx *c, const struct strv *names)
 {
 	struct strv sorted = {0};

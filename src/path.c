@@ -254,7 +254,7 @@ static bool walk_next(struct walk *w, char **comp, char **next, size_t *offset)
 /* Opens the last component into *fdp (return 0); on failure, tells a symlink
  * to follow (return 1, w->rest rewritten) from a refusal (-1, errno and why). */
 static int open_last(struct walk *w, const char *comp, int flags, mode_t mode, int *fdp,
-		     const char **why)
+		     struct stat *out, const char **why)
 {
 	int open_flags =
 		(flags & ~O_TRUNC) | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
@@ -337,6 +337,8 @@ static int open_last(struct walk *w, const char *comp, int flags, mode_t mode, i
 			goto fail;
 		}
 	}
+	if (out)
+		*out = st;
 	*fdp = fd;
 	return 0;
 fail:
@@ -347,7 +349,7 @@ fail:
 /* The walk: every component but the last is a directory (made with
  * dir_mode when mkdirs), the last is opened with flags. */
 static int resolve(int atfd, const char *path, int flags, mode_t mode, bool mkdirs,
-		   mode_t dir_mode, const char **why)
+		   mode_t dir_mode, struct stat *out, const char **why)
 {
 	struct walk w;
 	size_t offset = 0;
@@ -371,7 +373,7 @@ static int resolve(int atfd, const char *path, int flags, mode_t mode, bool mkdi
 				*why = NULL;
 				goto out;
 			}
-			r = open_last(&w, comp, flags, mode, &fd, why);
+			r = open_last(&w, comp, flags, mode, &fd, out, why);
 			if (r < 0)
 				goto out;
 			if (r == 1) {
@@ -511,7 +513,7 @@ static int dir_lookup(const char *dir, size_t dirlen, bool *owned, const char **
 	}
 	memcpy(copy, dir, dirlen);
 	copy[dirlen] = '\0';
-	fd = resolve(AT_FDCWD, copy, O_RDONLY | O_DIRECTORY, 0, false, 0, why);
+	fd = resolve(AT_FDCWD, copy, O_RDONLY | O_DIRECTORY, 0, false, 0, NULL, why);
 	if (fd < 0)
 		return -1;
 	if (dir_keep(copy, fd))
@@ -520,7 +522,10 @@ static int dir_lookup(const char *dir, size_t dirlen, bool *owned, const char **
 	return fd;
 }
 
-int path_open_trusted(const char *path, int flags, mode_t mode, const char **why)
+/* path_open_trusted, path_open_read: *out (when not NULL) is what the
+ * fstat that checked the file found */
+static int open_trusted(const char *path, int flags, mode_t mode, struct stat *out,
+			const char **why)
 {
 	const char *dummy, *slash = strrchr(path, '/');
 	bool owned;
@@ -531,14 +536,19 @@ int path_open_trusted(const char *path, int flags, mode_t mode, const char **why
 	*why = NULL;
 	/* a file in an absolute directory is opened through the cache */
 	if (path[0] != '/' || slash == path || !slash[1] || (flags & O_DIRECTORY))
-		return resolve(AT_FDCWD, path, flags, mode, false, 0, why);
+		return resolve(AT_FDCWD, path, flags, mode, false, 0, out, why);
 	dirfd = dir_lookup(path, (size_t)(slash - path), &owned, why);
 	if (dirfd < 0) /* the whole walk again, for its own words on why */
-		return resolve(AT_FDCWD, path, flags, mode, false, 0, why);
-	fd = resolve(dirfd, slash + 1, flags, mode, false, 0, why);
+		return resolve(AT_FDCWD, path, flags, mode, false, 0, out, why);
+	fd = resolve(dirfd, slash + 1, flags, mode, false, 0, out, why);
 	if (owned)
 		close_keep_errno(dirfd);
 	return fd;
+}
+
+int path_open_trusted(const char *path, int flags, mode_t mode, const char **why)
+{
+	return open_trusted(path, flags, mode, NULL, why);
 }
 
 int path_openat_trusted(int dirfd, const char *path, int flags, mode_t mode,
@@ -549,7 +559,24 @@ int path_openat_trusted(int dirfd, const char *path, int flags, mode_t mode,
 	if (!why)
 		why = &dummy;
 	*why = NULL;
-	return resolve(dirfd, path, flags, mode, false, 0, why);
+	return resolve(dirfd, path, flags, mode, false, 0, NULL, why);
+}
+
+/* A file read here and closed at once needs O_NONBLOCK cleared no more
+ * than it needs a second fstat: a read of a regular file never blocks. */
+int path_open_read(const char *path, struct stat *st, const char **why)
+{
+	return open_trusted(path, O_RDONLY | O_NONBLOCK, 0, st, why);
+}
+
+int path_openat_read(int dirfd, const char *path, struct stat *st, const char **why)
+{
+	const char *dummy;
+
+	if (!why)
+		why = &dummy;
+	*why = NULL;
+	return resolve(dirfd, path, O_RDONLY | O_NONBLOCK, 0, false, 0, st, why);
 }
 
 int path_mkdir_trusted(const char *path, mode_t mode, const char **why)
@@ -564,13 +591,26 @@ int path_mkdir_trusted(const char *path, mode_t mode, const char **why)
 	fd = path[0] == '/' ? dir_cached_fd(path, strlen(path)) : -1;
 	if (fd >= 0)
 		return fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	fd = resolve(AT_FDCWD, path, O_RDONLY | O_DIRECTORY, 0, true, mode, why);
+	fd = resolve(AT_FDCWD, path, O_RDONLY | O_DIRECTORY, 0, true, mode, NULL, why);
 	if (fd >= 0 && path[0] == '/') {
 		int keep = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 
 		if (keep >= 0 && !dir_keep(path, keep))
 			close(keep);
 	}
+	return fd;
+}
+
+int path_parent_cached(const char *path, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	if (path[0] != '/' || slash == path || !slash[1])
+		return -1;
+	fd = dir_cached_fd(path, (size_t)(slash - path));
+	if (fd >= 0)
+		*base = slash + 1;
 	return fd;
 }
 

@@ -217,7 +217,7 @@ int pidfile_read(const char *path, uid_t allowed_uid, pid_t *pid, const char **w
 	int fd;
 
 	*why = NULL;
-	fd = path_open_trusted(path, O_RDONLY, 0, NULL);
+	fd = path_open_read(path, &st, NULL);
 	if (fd < 0) {
 		if (errno == ELOOP)
 			*why = "pidfile is a symbolic link another user could have made";
@@ -228,8 +228,6 @@ int pidfile_read(const char *path, uid_t allowed_uid, pid_t *pid, const char **w
 			       "can write";
 		return -1;
 	}
-	if (fstat(fd, &st) < 0)
-		goto bad;
 	if ((st.st_mode & S_IWOTH) && running_as_root()) {
 		*why = "pidfile is world-writable";
 		errno = EPERM;

@@ -62,6 +62,7 @@ struct pool {
 	int *codes;
 	size_t *cause;
 	bool collect;
+	bool first_here; /* job 0 runs in this process, the others in theirs */
 	struct job *jobs;
 	size_t *ready, ready_head, ready_tail; /* each job is queued once */
 	size_t *active, running; /* the jobs running now */
@@ -145,63 +146,91 @@ static void job_reaped(struct pool *p, size_t slot, int status)
 	job_done(p, i, exit_code_of(status));
 }
 
+/* Closes a child's end of our channel to it (*fd becomes -1) and waits
+ * for it: its wait status, or that of a failure if it cannot be had */
+static int close_and_reap(int *fd, pid_t pid)
+{
+	int status;
+
+	close(*fd);
+	*fd = -1;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return EXIT_FAILED << 8;
+	return status;
+}
+
+/* Polls the descriptors of count candidates (member gives candidate i's
+ * descriptor, or -1 when it has none, and whom it stands for) until one can
+ * be read or has ended, then hands each such one to ready. -1 only when
+ * there is nothing to wait for or poll failed. */
+static int poll_ready(struct pool *p, size_t count,
+		      int (*member)(struct pool *p, size_t i, size_t *who),
+		      void (*ready)(struct pool *p, size_t who))
+{
+	struct pollfd *pfd = xcalloc(count + 1, sizeof(*pfd));
+	size_t *who = xcalloc(count + 1, sizeof(*who)), npfd = 0;
+	int rc = -1, r;
+
+	for (size_t i = 0; i < count; i++) {
+		int fd = member(p, i, &who[npfd]);
+
+		if (fd >= 0) {
+			pfd[npfd].fd = fd;
+			pfd[npfd++].events = POLLIN;
+		}
+	}
+	if (npfd > 0) {
+		do
+			r = poll(pfd, npfd, -1);
+		while (r < 0 && errno == EINTR);
+		if (r >= 0) {
+			rc = 0;
+			for (size_t k = 0; k < npfd; k++)
+				if (pfd[k].revents & (POLLIN | POLLHUP | POLLERR))
+					ready(p, who[k]);
+		}
+	}
+	free(pfd);
+	free(who);
+	return rc;
+}
+
+/* Collect mode: the output pipe of the job in running slot s */
+static int job_output(struct pool *p, size_t s, size_t *job)
+{
+	*job = p->active[s];
+	return p->jobs[*job].fd;
+}
+
+/* Collect mode: job i wrote, or ended (EOF: it is reaped) */
+static void job_readable(struct pool *p, size_t i)
+{
+	struct job *j = &p->jobs[i];
+	char buf[65536];
+	ssize_t got;
+	int status;
+
+	do
+		got = read(j->fd, buf, sizeof(buf));
+	while (got < 0 && errno == EINTR);
+	if (got > 0) {
+		job_append(j, buf, (size_t)got);
+		return;
+	}
+	status = close_and_reap(&j->fd, j->pid);
+	for (size_t s = 0; s < p->running; s++)
+		if (p->active[s] == i) {
+			job_reaped(p, s, status);
+			break;
+		}
+}
+
 /* Collect mode: reads what the running jobs write until one of them ends
  * (EOF, then reaps it). Returns -1 only when nothing can be waited for. */
 static int collect_some(struct pool *p)
 {
-	struct pollfd *pfd = xcalloc(p->running + 1, sizeof(*pfd));
-	size_t *which = xcalloc(p->running + 1, sizeof(*which)), npfd = 0;
-	char buf[65536];
-	int rc = 0, r;
-
-	for (size_t s = 0; s < p->running; s++)
-		if (p->jobs[p->active[s]].fd >= 0) {
-			pfd[npfd].fd = p->jobs[p->active[s]].fd;
-			pfd[npfd].events = POLLIN;
-			which[npfd++] = p->active[s];
-		}
-	if (npfd == 0) {
-		rc = -1;
-		goto out;
-	}
-	do
-		r = poll(pfd, npfd, -1);
-	while (r < 0 && errno == EINTR);
-	if (r < 0) {
-		rc = -1;
-		goto out;
-	}
-	for (size_t k = 0; k < npfd; k++) {
-		struct job *j = &p->jobs[which[k]];
-		ssize_t got;
-		int status;
-
-		if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
-			continue;
-		do
-			got = read(j->fd, buf, sizeof(buf));
-		while (got < 0 && errno == EINTR);
-		if (got > 0) {
-			job_append(j, buf, (size_t)got);
-			continue;
-		}
-		close(j->fd);
-		j->fd = -1;
-		while (waitpid(j->pid, &status, 0) < 0)
-			if (errno != EINTR) {
-				status = EXIT_FAILED << 8;
-				break;
-			}
-		for (size_t s = 0; s < p->running; s++)
-			if (p->active[s] == which[k]) {
-				job_reaped(p, s, status);
-				break;
-			}
-	}
-out:
-	free(pfd);
-	free(which);
-	return rc;
+	return poll_ready(p, p->running, job_output, job_readable);
 }
 
 /* The worker's side: job numbers in, codes out, until the parent closes
@@ -296,15 +325,8 @@ static int worker_give(struct pool *p, size_t i)
  * one, ends with the worker's status. */
 static void worker_gone(struct pool *p, struct worker *w)
 {
-	int status;
+	int status = close_and_reap(&w->fd, w->pid);
 
-	close(w->fd);
-	w->fd = -1;
-	while (waitpid(w->pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			status = EXIT_FAILED << 8;
-			break;
-		}
 	if (!w->busy)
 		return;
 	w->busy = false;
@@ -315,56 +337,40 @@ static void worker_gone(struct pool *p, struct worker *w)
 		}
 }
 
+/* The socket of worker k while it runs a job */
+static int worker_busy_fd(struct pool *p, size_t k, size_t *worker)
+{
+	*worker = k;
+	return p->workers[k].busy ? p->workers[k].fd : -1;
+}
+
+/* Worker k answered (or ended: its job ends with it) */
+static void worker_answered(struct pool *p, size_t k)
+{
+	struct worker *w = &p->workers[k];
+	struct worker_report rep;
+	ssize_t got;
+
+	do
+		got = recv(w->fd, &rep, sizeof(rep), 0);
+	while (got < 0 && errno == EINTR);
+	if (got != (ssize_t)sizeof(rep) || rep.job != w->job) {
+		worker_gone(p, w);
+		return;
+	}
+	w->busy = false;
+	for (size_t s = 0; s < p->running; s++)
+		if (p->active[s] == rep.job) {
+			p->active[s] = p->active[--p->running];
+			job_done(p, rep.job, rep.code);
+			break;
+		}
+}
+
 /* Waits for workers to answer; -1 only when nothing can be waited for. */
 static int workers_wait(struct pool *p)
 {
-	struct pollfd *pfd = xcalloc(p->nworkers + 1, sizeof(*pfd));
-	size_t *which = xcalloc(p->nworkers + 1, sizeof(*which)), npfd = 0;
-	int rc = 0, r;
-
-	for (size_t k = 0; k < p->nworkers; k++)
-		if (p->workers[k].fd >= 0 && p->workers[k].busy) {
-			pfd[npfd].fd = p->workers[k].fd;
-			pfd[npfd].events = POLLIN;
-			which[npfd++] = k;
-		}
-	if (npfd == 0) {
-		rc = -1;
-		goto out;
-	}
-	do
-		r = poll(pfd, npfd, -1);
-	while (r < 0 && errno == EINTR);
-	if (r < 0) {
-		rc = -1;
-		goto out;
-	}
-	for (size_t k = 0; k < npfd; k++) {
-		struct worker *w = &p->workers[which[k]];
-		struct worker_report rep;
-		ssize_t got;
-
-		if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
-			continue;
-		do
-			got = recv(w->fd, &rep, sizeof(rep), 0);
-		while (got < 0 && errno == EINTR);
-		if (got != (ssize_t)sizeof(rep) || rep.job != w->job) {
-			worker_gone(p, w);
-			continue;
-		}
-		w->busy = false;
-		for (size_t s = 0; s < p->running; s++)
-			if (p->active[s] == rep.job) {
-				p->active[s] = p->active[--p->running];
-				job_done(p, rep.job, rep.code);
-				break;
-			}
-	}
-out:
-	free(pfd);
-	free(which);
-	return rc;
+	return poll_ready(p, p->nworkers, worker_busy_fd, worker_answered);
 }
 
 /* The end: each worker reads EOF and exits, and is reaped */
@@ -480,6 +486,18 @@ static int pool_loop(struct pool *p, const struct pool_spec *spec)
 			make_ready(p, i);
 	}
 	fflush(NULL);
+	if (p->first_here) {
+		/* the others are forked first, so that they run meanwhile;
+		 * one whose fork fails waits in the queue (start_ready would
+		 * run it here, ahead of job 0's output) */
+		p->ready_head = 1;
+		while (p->ready_head < p->ready_tail && p->running < p->max_parallel &&
+		       job_start(p, p->ready[p->ready_head]) == 0)
+			p->ready_head++;
+		job_done(p, 0, p->fn(0, p->arg));
+		fflush(NULL);
+		flush_done(p);
+	}
 	while (p->done < p->n) {
 		start_ready(p);
 		if (p->running == 0) {
@@ -531,6 +549,9 @@ int pool_run(size_t n, size_t max_parallel, pool_job_fn fn, void *arg, int *code
 		return 0;
 	}
 	p.max_parallel = max_parallel < 1 ? 1 : max_parallel;
+	/* collected output is written in job order, and job 0's comes first:
+	 * this process runs it as it is, a fork fewer */
+	p.first_here = collect && n > 1;
 	return pool_loop(&p, NULL);
 }
 

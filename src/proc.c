@@ -194,8 +194,13 @@ int proc_argv(pid_t pid, struct strv *argv)
 	int fd;
 	ssize_t r;
 
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (proc_dirfd() >= 0) { /* the JSON list reads one per service */
+		snprintf(path, sizeof(path), "%d/cmdline", (int)pid);
+		fd = openat(proc_dirfd(), path, O_RDONLY | O_CLOEXEC);
+	} else {
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
 	if (fd < 0)
 		return -1;
 	r = read_full(fd, buf, sizeof(buf) - 1);

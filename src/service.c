@@ -263,22 +263,26 @@ static char *read_config_file(const char *path, struct stat *st, size_t *len,
 			      const char **why)
 {
 	const char *base;
-	int dirfd = path_parent_trusted(path, false, 0, &base, why), fd = -1;
+	/* a thousand files of one directory: the descriptor the cache kept
+	 * (only a directory that passes the check below is kept), not a
+	 * copy of it each */
+	int dirfd = path_parent_cached(path, &base), fd = -1;
+	bool owned = dirfd < 0;
 	char *text = NULL;
 	ssize_t r;
 
+	if (owned)
+		dirfd = path_parent_trusted(path, false, 0, &base, why);
 	if (dirfd < 0)
 		return NULL;
-	if (running_as_root() && path_dir_check(dirfd, why) < 0) {
+	if (owned && running_as_root() && path_dir_check(dirfd, why) < 0) {
 		*why = errno == EPERM
 			? "is in a directory a user other than root can write"
 			: NULL;
 		goto fail;
 	}
-	fd = path_openat_trusted(dirfd, base, O_RDONLY, 0, why);
+	fd = path_openat_read(dirfd, base, st, why);
 	if (fd < 0)
-		goto fail;
-	if (fstat(fd, st) < 0)
 		goto fail;
 	if (st->st_size > INI_FILE_MAX) {
 		errno = EFBIG;
@@ -290,14 +294,16 @@ static char *read_config_file(const char *path, struct stat *st, size_t *len,
 		goto fail;
 	*len = (size_t)r;
 	close(fd);
-	close(dirfd);
+	if (owned)
+		close(dirfd);
 	return text;
 fail : {
 	int saved = errno;
 	free(text);
 	if (fd >= 0)
 		close(fd);
-	close(dirfd);
+	if (owned)
+		close(dirfd);
 	errno = saved;
 	return NULL;
 }

@@ -314,11 +314,11 @@ int state_read(const char *path, struct state *st)
 	char text[4097];
 	struct stat sb;
 	ssize_t r;
-	int fd = path_open_trusted(path, O_RDONLY, 0, NULL);
+	int fd = path_open_read(path, &sb, NULL);
 
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &sb) < 0 || (r = read_once(fd, text, sizeof(text))) < 0) {
+	if ((r = read_once(fd, text, sizeof(text))) < 0) {
 		int saved = errno;
 		close(fd);
 		errno = saved;

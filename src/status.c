@@ -317,11 +317,11 @@ static void log_last_lines(const char *path, int want, struct strv *out)
 	off_t from;
 	ssize_t r;
 	size_t start = 0, nl = 0;
-	int fd = path_open_trusted(path, O_RDONLY, 0, NULL);
+	int fd = path_open_read(path, &sb, NULL);
 
 	if (fd < 0)
 		return;
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+	if (!S_ISREG(sb.st_mode)) {
 		close(fd);
 		return;
 	}

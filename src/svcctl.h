@@ -286,12 +286,20 @@ int path_open_trusted(const char *path, int flags, mode_t mode, const char **why
 /* The same, a relative PATH taken from the directory dirfd (AT_FDCWD: the cwd) */
 int path_openat_trusted(int dirfd, const char *path, int flags, mode_t mode,
 			const char **why);
+/* Both, O_RDONLY, for a regular file read at once and closed (O_NONBLOCK
+ * stays set), *st filled by the fstat that checked it */
+int path_open_read(const char *path, struct stat *st, const char **why);
+int path_openat_read(int dirfd, const char *path, struct stat *st, const char **why);
 /* mkdir -p with the same rules; returns an O_RDONLY|O_DIRECTORY descriptor */
 int path_mkdir_trusted(const char *path, mode_t mode, const char **why);
 /* The directory holding PATH's last component (made if create), for
  * openat/renameat in it; *base points at that component inside PATH. */
 int path_parent_trusted(const char *path, bool create, mode_t mode, const char **base,
 			const char **why);
+/* The same when that directory was verified before and kept: trusted (as
+ * path_dir_check asks), the cache's own descriptor, not to be closed; else
+ * -1 and nothing done */
+int path_parent_cached(const char *path, const char **base);
 /* Closes the descriptors the resolver keeps ("/" and verified directories
  * for reads): a long-lived process calls it when it reopens its files, and
  * any process before it closes descriptors it did not open itself */

@@ -206,6 +206,28 @@ load extra_helper
 	[ "$(count_marked)" -eq 1 ]
 }
 
+@test "a state file others can write vouches for nothing: with the pidfile gone the service is not running, in the list too" {
+	marked_service web
+	sv -q web start
+	pid=$(pid_of web)
+	rm "$SB/run/web.pid"
+	run sv web status
+	[ "$status" -eq 0 ]
+	chmod 0664 "$SB/run/web.state"
+	run sv web status
+	show
+	[ "$status" -eq 3 ]
+	[[ "$output" != *"State: running"* ]]
+	run sv status
+	show
+	[ "$status" -eq 3 ]
+	grep -qE '^web +stopped ' <<<"$output"
+	chmod 0644 "$SB/run/web.state"
+	run sv status
+	[ "$status" -eq 0 ]
+	grep -qE "^web +running +$pid " <<<"$output"
+}
+
 @test "as root, a pidfile owned by another non-root user is not trusted: status 4, stop and start 1" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to chown"
 	marked_service web

@@ -272,6 +272,23 @@ secret_untouched() {
 	no_marked_left
 }
 
+@test "as root, the list of a services_dir other users can write reports every service invalid, none read" {
+	for name in a b c; do
+		make_service "$name" "description = listed $name" "exec = $SB/bin/exitafter 0 1000 $MARK"
+	done
+	chmod 0777 "$SB/services"
+	run "$SVCCTL" -c "$CONF" status
+	[ "$status" -eq 3 ]
+	for name in a b c; do
+		grep -qE "^$name +invalid .*$name.ini: is in a directory a user other than root can write" <<<"$output"
+	done
+	[[ "$output" != *"listed"* ]]
+	run "$SVCCTL" -c "$CONF" --json status
+	[ "$status" -eq 3 ]
+	[ "$(grep -o '"state":"invalid"' <<<"$output" | wc -l)" -eq 3 ]
+	no_marked_left
+}
+
 @test "user mode: a foreign 0777 run_dir in a shared XDG_RUNTIME_DIR is refused with exit 4" {
 	xdg=$SB/xdg
 	mkdir -m 1777 "$xdg"
