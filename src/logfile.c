@@ -17,13 +17,22 @@
 
 #include "svcctl.h"
 
-/* Output of logs and status, buffered: a thousand lines are a few writes. */
+/* Output of logs and status, buffered: a thousand lines are a few dozen
+ * writes. A page, and never zeroed: the status block's tail sits on the
+ * stack below it and touches no page that one status has not used already. */
 struct line_out {
 	int fd;
 	const char *indent;
 	size_t n;
-	char buf[16384];
+	char buf[4096];
 };
+
+static void out_init(struct line_out *o, int fd, const char *indent)
+{
+	o->fd = fd;
+	o->indent = indent;
+	o->n = 0;
+}
 
 static int out_flush(struct line_out *o)
 {
@@ -212,13 +221,14 @@ int log_open(const char *path, struct stat *st)
  * or -1 with errno (unreadable, not a regular file, write error). */
 int log_tail(const char *path, int lines, off_t window, const char *indent, int fd)
 {
-	struct line_out o = {.fd = fd, .indent = indent};
+	struct line_out o;
 	struct stat st;
 	off_t start, upto;
 	int in, rc = -1, saved;
 
 	if (lines <= 0)
 		return 0;
+	out_init(&o, fd, indent);
 	in = log_open(path, &st);
 	if (in < 0)
 		return -1;
@@ -244,8 +254,12 @@ int log_tail(const char *path, int lines, off_t window, const char *indent, int 
  * (the last one too when partial), *upto set past what was printed. */
 int log_copy(int in, off_t from, off_t to, bool partial, off_t *upto, int fd)
 {
-	struct line_out o = {.fd = fd, .indent = ""};
-	int rc = copy_lines(&o, in, from, to, partial, upto), saved = errno;
+	struct line_out o;
+	int rc, saved;
+
+	out_init(&o, fd, "");
+	rc = copy_lines(&o, in, from, to, partial, upto);
+	saved = errno;
 
 	if (out_flush(&o) < 0 && rc == 0) {
 		saved = errno;
