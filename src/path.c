@@ -456,13 +456,19 @@ static struct {
 static size_t dir_cached;
 static bool dir_cache_off;
 
-void path_cache_clear(void)
+/* Drops the kept directories; later walks keep theirs again. */
+void path_cache_drop(void)
 {
 	for (size_t i = 0; i < dir_cached; i++) {
 		free(dir_cache[i].path);
 		close(dir_cache[i].fd);
 	}
 	dir_cached = 0;
+}
+
+void path_cache_clear(void)
+{
+	path_cache_drop();
 	dir_cache_off = true;
 	if (root_dir_fd >= 0)
 		close(root_dir_fd);
