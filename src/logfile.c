@@ -17,13 +17,22 @@
 
 #include "svcctl.h"
 
-/* Output of logs and status, buffered: a thousand lines are a few writes. */
+/* Output of logs and status, buffered: a thousand lines are a few dozen
+ * writes. A page, and never zeroed: the status block's tail sits on the
+ * stack below it and touches no page that one status has not used already. */
 struct line_out {
 	int fd;
 	const char *indent;
 	size_t n;
-	char buf[16384];
+	char buf[4096];
 };
+
+static void out_init(struct line_out *o, int fd, const char *indent)
+{
+	o->fd = fd;
+	o->indent = indent;
+	o->n = 0;
+}
 
 static int out_flush(struct line_out *o)
 {
@@ -86,10 +95,12 @@ static ssize_t emit_lines(struct line_out *o, const char *buf, size_t len,
 
 /* Where the last `lines` lines of the file (size bytes) begin: read
  * backwards in blocks until enough newlines are seen, so a large log costs
- * only what is printed and the first line is never a fragment. */
+ * only what is printed and the first line is never a fragment. A block is
+ * a page: the lines status shows are mostly in the last one, and a deeper
+ * stack would be pages faulted in only to stay empty. */
 int log_tail_start(int in, off_t size, int lines, off_t *start)
 {
-	char block[65536];
+	char block[4096];
 	off_t pos = size;
 	int found = 0;
 	bool last = true;
@@ -124,17 +135,29 @@ int log_tail_start(int in, off_t size, int lines, off_t *start)
 	return 0;
 }
 
-/* Copies from..to of the file to the output, line by line. */
+/* Copies from..to of the file to the output, line by line. The buffer is
+ * no larger than the range and a byte (so what fits is never a line "longer
+ * than the buffer"), at most COPY_BUF: a short tail touches no more memory
+ * than it reads. */
+#define COPY_BUF 65536
+
 static int copy_lines(struct line_out *o, int in, off_t from, off_t to, bool partial,
 		      off_t *upto)
 {
-	char buf[65536];
+	size_t size = to - from < COPY_BUF ? (size_t)(to - from) + 1 : COPY_BUF;
 	size_t have = 0;
 	off_t pos = from;
+	char *buf;
+	int rc = -1, saved;
 
 	*upto = from;
+	if (pos >= to)
+		return 0;
+	buf = malloc(size);
+	if (!buf)
+		return -1;
 	while (pos < to) {
-		size_t want = sizeof(buf) - have;
+		size_t want = size - have;
 		ssize_t r, used;
 
 		if ((off_t)want > to - pos)
@@ -143,27 +166,32 @@ static int copy_lines(struct line_out *o, int in, off_t from, off_t to, bool par
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return -1;
+			goto out;
 		if (r == 0)
 			break;
 		pos += r;
 		have += (size_t)r;
 		used = emit_lines(o, buf, have, false);
 		/* only a line longer than the whole buffer is printed in pieces */
-		if (used == 0 && have == sizeof(buf))
+		if (used == 0 && have == size)
 			used = emit_lines(o, buf, have, true);
 		if (used < 0)
-			return -1;
+			goto out;
 		memmove(buf, buf + used, have - (size_t)used);
 		have -= (size_t)used;
 		*upto = pos - (off_t)have;
 	}
 	if (partial && have) {
 		if (emit_lines(o, buf, have, true) < 0)
-			return -1;
+			goto out;
 		*upto = pos;
 	}
-	return 0;
+	rc = 0;
+out:
+	saved = errno;
+	free(buf);
+	errno = saved;
+	return rc;
 }
 
 /* The log as root reads it: never through a link a user could have made. */
@@ -193,13 +221,14 @@ int log_open(const char *path, struct stat *st)
  * or -1 with errno (unreadable, not a regular file, write error). */
 int log_tail(const char *path, int lines, off_t window, const char *indent, int fd)
 {
-	struct line_out o = {.fd = fd, .indent = indent};
+	struct line_out o;
 	struct stat st;
 	off_t start, upto;
 	int in, rc = -1, saved;
 
 	if (lines <= 0)
 		return 0;
+	out_init(&o, fd, indent);
 	in = log_open(path, &st);
 	if (in < 0)
 		return -1;
@@ -225,8 +254,12 @@ int log_tail(const char *path, int lines, off_t window, const char *indent, int 
  * (the last one too when partial), *upto set past what was printed. */
 int log_copy(int in, off_t from, off_t to, bool partial, off_t *upto, int fd)
 {
-	struct line_out o = {.fd = fd, .indent = ""};
-	int rc = copy_lines(&o, in, from, to, partial, upto), saved = errno;
+	struct line_out o;
+	int rc, saved;
+
+	out_init(&o, fd, "");
+	rc = copy_lines(&o, in, from, to, partial, upto);
+	saved = errno;
 
 	if (out_flush(&o) < 0 && rc == 0) {
 		saved = errno;

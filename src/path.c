@@ -458,13 +458,19 @@ static struct {
 static size_t dir_cached;
 static bool dir_cache_off;
 
-void path_cache_clear(void)
+/* Drops the kept directories; later walks keep theirs again. */
+void path_cache_drop(void)
 {
 	for (size_t i = 0; i < dir_cached; i++) {
 		free(dir_cache[i].path);
 		close(dir_cache[i].fd);
 	}
 	dir_cached = 0;
+}
+
+void path_cache_clear(void)
+{
+	path_cache_drop();
 	dir_cache_off = true;
 	if (root_dir_fd >= 0)
 		close(root_dir_fd);
@@ -495,12 +501,37 @@ static bool dir_keep(const char *path, int fd)
 	return true;
 }
 
+/* The cached descriptor of the longest kept directory DIR (dirlen bytes)
+ * lies under, or -1; *rest is where the rest of DIR starts. A walk of the
+ * rest from there meets what the whole walk would: the kept directory is
+ * the one the same text led to, and nobody svcctl does not trust can have
+ * changed it since (see above). */
+static int dir_cached_prefix(const char *dir, size_t dirlen, size_t *rest)
+{
+	size_t best = 0;
+	int fd = -1;
+
+	for (size_t i = 0; i < dir_cached; i++) {
+		size_t n = strlen(dir_cache[i].path);
+
+		if (n > best && n + 1 < dirlen && dir[n] == '/' && dir[n + 1] != '/' &&
+		    memcmp(dir_cache[i].path, dir, n) == 0) {
+			best = n;
+			fd = dir_cache[i].fd;
+		}
+	}
+	*rest = best + 1;
+	return fd;
+}
+
 /* The verified directory DIR (dirlen bytes of text): a cached descriptor
- * (*owned false) or a new one. */
+ * (*owned false) or a new one, walked from the nearest kept directory
+ * above it (run_dir, log_dir and services_dir from svcctl.conf's). */
 static int dir_lookup(const char *dir, size_t dirlen, bool *owned, const char **why)
 {
 	char copy[PATH_MAX];
-	int fd;
+	size_t rest;
+	int fd, above;
 
 	*owned = false;
 	fd = dir_cached_fd(dir, dirlen);
@@ -513,7 +544,13 @@ static int dir_lookup(const char *dir, size_t dirlen, bool *owned, const char **
 	}
 	memcpy(copy, dir, dirlen);
 	copy[dirlen] = '\0';
-	fd = resolve(AT_FDCWD, copy, O_RDONLY | O_DIRECTORY, 0, false, 0, NULL, why);
+	above = dir_cached_prefix(copy, dirlen, &rest);
+	fd = above < 0 ? -1
+		       : resolve(above, copy + rest, O_RDONLY | O_DIRECTORY, 0, false, 0,
+				 NULL, why);
+	if (fd < 0) /* the whole walk, for its own words on why */
+		fd = resolve(AT_FDCWD, copy, O_RDONLY | O_DIRECTORY, 0, false, 0, NULL,
+			     why);
 	if (fd < 0)
 		return -1;
 	if (dir_keep(copy, fd))
@@ -534,6 +571,14 @@ static int open_trusted(const char *path, int flags, mode_t mode, struct stat *o
 	if (!why)
 		why = &dummy;
 	*why = NULL;
+	/* an absolute directory to read is found through the cache too; the
+	 * caller gets a descriptor of its own (its own offset for readdir) */
+	if (!out && path[0] == '/' && (flags & ~O_CLOEXEC) == (O_RDONLY | O_DIRECTORY)) {
+		dirfd = dir_lookup(path, strlen(path), &owned, why);
+		return dirfd < 0 || owned
+			? dirfd
+			: openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
 	/* a file in an absolute directory is opened through the cache */
 	if (path[0] != '/' || slash == path || !slash[1] || (flags & O_DIRECTORY))
 		return resolve(AT_FDCWD, path, flags, mode, false, 0, out, why);

@@ -304,6 +304,7 @@ int path_parent_cached(const char *path, const char **base);
  * for reads): a long-lived process calls it when it reopens its files, and
  * any process before it closes descriptors it did not open itself */
 void path_cache_clear(void);
+void path_cache_drop(void);
 /* 0 if the directory is root's (or the caller's) and not writable by group or other */
 int path_dir_check(int dirfd, const char **why);
 

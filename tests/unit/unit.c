@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1289,6 +1290,44 @@ static void test_path(void)
 	if (fd >= 0)
 		close(fd);
 
+	/* walks from a kept directory: made/a/b the only one kept */
+	path_cache_drop();
+	fd = path_open_trusted(tp("made/a/b"), O_RDONLY | O_DIRECTORY, 0, &why);
+	if (fd >= 0)
+		close(fd);
+	mkdir(tp("made/a/bxx"), 0755);
+	mkdir(tp("made/a/b/x"), 0755);
+	close(open(tp("made/a/bxx/f"), O_WRONLY | O_CREAT, 0644));
+	close(open(tp("made/a/b/x/f"), O_WRONLY | O_CREAT, 0600));
+	fd = path_parent_trusted(tp("made/a/bxx/f"), false, 0, &base, &why);
+	CHECK(fd >= 0 && fstatat(fd, "f", &st, 0) == 0 && (st.st_mode & 0777) == 0644,
+	      "path: a kept directory is the start of a walk only up to a slash "
+	      "(made/a/b is not made/a/bxx)");
+	if (fd >= 0)
+		close(fd);
+	fd = path_open_trusted(tp("made/a/b/../bxx"), O_RDONLY | O_DIRECTORY, 0, &why);
+	CHECK(fd >= 0 && fstatat(fd, "f", &st, 0) == 0 && (st.st_mode & 0777) == 0644,
+	      "path: .. from a kept directory is its real parent");
+	if (fd >= 0)
+		close(fd);
+	{
+		int a = path_open_trusted(tp("made/a/b"), O_RDONLY | O_DIRECTORY, 0,
+					  &why);
+		int b = path_open_trusted(tp("made/a/b"), O_RDONLY | O_DIRECTORY, 0,
+					  &why);
+		char ents[4096];
+
+		CHECK(a >= 0 && b >= 0 && a != b &&
+			      syscall(SYS_getdents64, a, ents, sizeof(ents)) > 0 &&
+			      syscall(SYS_getdents64, b, ents, sizeof(ents)) > 0,
+		      "path: a directory opened through the cache has its own offset "
+		      "(reading one does not empty the other)");
+		if (a >= 0)
+			close(a);
+		if (b >= 0)
+			close(b);
+	}
+
 	fd = path_open_trusted(tp("file"), O_RDONLY, 0, &why);
 	if (fd >= 0)
 		close(fd);
@@ -2258,7 +2297,7 @@ static void run_all(void)
 /* How many checks run_all() makes, declared before any runs: a run that ends
  * early (an exit(0) part-way, a check skipped by a bad branch) is then a
  * failure, not a shorter pass. Change it with the checks. */
-#define UNIT_PLAN 478
+#define UNIT_PLAN 481
 
 static bool starts_with(const char *s, const char *prefix)
 {
