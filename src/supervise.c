@@ -511,8 +511,14 @@ static void after_run(struct monitor *m, int status, bool quick)
 	m->mode = MON_BACKOFF;
 	if (delay <= 0) {
 		/* at once, but through the loop: a stop that came meanwhile is
-		 * seen first, and failures cannot recurse */
+		 * seen first, and failures cannot recurse. The pidfile goes
+		 * now, as before a delay: the next run is recorded in the
+		 * state file before the pidfile names it, and a monitor killed
+		 * between the two must not leave a pidfile naming the old run
+		 * beside a state file naming the new one (untrusted: status 4,
+		 * start and stop refuse) */
 		m->deadline = now_mono();
+		(void)pidfile_remove(m->svc.pidfile);
 		return;
 	}
 	m->deadline = now_mono() + delay;
