@@ -6,13 +6,14 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "procread.h"
 
 #define ZOMBIE_MAX 4096
 
@@ -30,23 +31,13 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* a zombie whose parent is us, PID 1 */
 static int is_zombie_child(int pid)
 {
-	char path[64], buf[512], *p;
-	ssize_t len;
-	int fd;
+	char buf[512];
+	const char *f = proc_stat_fields(pid, buf, sizeof(buf));
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return 0;
-	buf[len] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] == 'Z' && strncmp(p + 3, " 1 ", 3) == 0;
+	return f && f[0] == 'Z' && strncmp(f + 1, " 1 ", 3) == 0;
 }
 
 static void note_zombies(long long now)

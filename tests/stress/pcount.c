@@ -7,29 +7,21 @@
  * executable never. */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "procread.h"
+
 #define PCOUNT_MAX 64
 
 static int has_word(int pid, const char *word)
 {
-	char path[64], buf[8192];
+	char buf[8192];
 	ssize_t len, off;
-	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return 0;
-	buf[len] = '\0';
+	len = proc_read(pid, "cmdline", buf, sizeof(buf));
 	for (off = 0; off < len; off += (ssize_t)strlen(buf + off) + 1)
 		if (strcmp(buf + off, word) == 0)
 			return 1;
@@ -51,21 +43,10 @@ static int runs(int pid, const char *path)
 
 static int is_live(int pid)
 {
-	char path[64], buf[512], *p;
-	ssize_t len;
-	int fd;
+	char buf[512];
+	const char *f = proc_stat_fields(pid, buf, sizeof(buf));
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return 0;
-	buf[len] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+	return f && f[0] != 'Z' && f[0] != 'X';
 }
 
 int main(int argc, char **argv)
