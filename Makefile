@@ -6,6 +6,7 @@
 #   make mutate     mutation testing: every tests/mutants patch must be caught
 #   make lint       cppcheck, clang-tidy, shellcheck, mandoc -Tlint
 #   make fuzz       libFuzzer targets of every parser, FUZZ_SECONDS each (default 60)
+#   make stress     races, stale PIDs, SIGKILLs and zombies (STRESS_SCALE, STRESS_ONLY)
 #   make install    the binary, the manual pages and the bash completion
 #                   (PREFIX, SBINDIR, MANDIR, BASHCOMPDIR, DESTDIR)
 #   make install-example  the example service: svcctl.conf, its INI file and
@@ -55,7 +56,7 @@ BUILD   = build
 CHECK   = build/check
 
 .PHONY: all FORCE deps deps-check demo demo-stop check docs docs-check mutate lint initscript fuzz \
-        install uninstall install-example uninstall-example clean bench
+        install uninstall install-example uninstall-example clean bench stress
 
 # These recipes read the paths from the environment, quoted: a DESTDIR with
 # a space or a quote in it is just a name. Exported only to them, so the
@@ -159,7 +160,8 @@ lint:
 	clang-format --dry-run -Werror $(SRC) $(HDR)
 	shellcheck tests/run tests/mutants/run tests/demo tests/install-deps tests/gen-initscript \
 		tests/install-files tests/fuzz/run .ci/run tests/*.bash \
-		tests/bench/run tests/bench/breakdown tests/bench/supervise tests/bench/ready
+		tests/bench/run tests/bench/breakdown tests/bench/supervise tests/bench/ready \
+		tests/stress/run tests/stress/[0-9][0-9]-* tests/stress/*.bash
 	# SC2154: bats sets $stderr and $output, the helpers set timing globals
 	shellcheck -S warning -e SC2154 tests/*.bats
 	shellcheck -s sh init.d/daemon-script
@@ -172,6 +174,12 @@ bench: $(BUILD)/svcctl
 	@if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = breakdown ]; then SVCCTL=$(abspath $(BUILD)/svcctl) tests/bench/breakdown; fi
 	@if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = supervise ]; then SVCCTL=$(abspath $(BUILD)/svcctl) tests/bench/supervise; fi
 	@if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = ready ]; then SVCCTL=$(abspath $(BUILD)/svcctl) tests/bench/ready; fi
+
+# not part of check: races, stale PIDs, crashes and zombies against the
+# release binary, each check bounded in time; STRESS_SCALE scales every count
+# (0.01 for a quick try), STRESS_ONLY="01 03" runs only those checks
+stress: $(BUILD)/svcctl
+	@tests/stress/run $(BUILD)
 
 # Fuzzing: one libFuzzer binary per parser (tests/fuzz/fuzz_*.c), linked with
 # the same sources as svcctl, under ASan and UBSan; tests/fuzz/run runs each

@@ -280,8 +280,9 @@ static int stop_monitor(const struct service *svc, const struct identity *id)
 
 /* A start under a monitor: the monitor forks the program, records it and
  * reports the first run's outcome; the plan is prepared here first only to
- * say what is wrong the same way an unsupervised start does. */
-static int start_supervised(struct cmdctx *c, struct service *svc)
+ * say what is wrong the same way an unsupervised start does. The monitor
+ * shares lockfd until svcctl confirms its start. */
+static int start_supervised(struct cmdctx *c, struct service *svc, int lockfd)
 {
 	struct spawn_plan plan;
 	struct spawn_result res;
@@ -294,7 +295,7 @@ static int start_supervised(struct cmdctx *c, struct service *svc)
 		goto out;
 	}
 	st.path = plan.path;
-	if (supervise_start(&c->gc, svc, &res) < 0 || res.died) {
+	if (supervise_start(&c->gc, svc, lockfd, &res) < 0 || res.died) {
 		if (res.message[0]) {
 			msg_error(NULL, "%s", res.message);
 			rc = res.exit_code ? res.exit_code : EXIT_FAILED;
@@ -323,7 +324,7 @@ out:
 	return rc;
 }
 
-static int start_locked(struct cmdctx *c, struct service *svc)
+static int start_locked(struct cmdctx *c, struct service *svc, int lockfd)
 {
 	struct identity id;
 	struct spawn_plan plan = {.out_fd = -1, .err_fd = -1, .dir_fd = -1};
@@ -386,7 +387,7 @@ static int start_locked(struct cmdctx *c, struct service *svc)
 	case IDENT_NONE: break;
 	}
 	if (service_supervised(svc))
-		return start_supervised(c, svc);
+		return start_supervised(c, svc, lockfd);
 	rc = plan_prepare(&plan, svc, &c->gc, true, &el);
 	if (rc) {
 		print_errors(&el);
@@ -557,7 +558,7 @@ static int transition_loaded(struct cmdctx *c, struct service *svc, enum transit
 	if (rc)
 		return rc;
 	switch (t) {
-	case T_START: rc = start_locked(c, svc); break;
+	case T_START: rc = start_locked(c, svc, lockfd); break;
 	case T_STOP: rc = stop_locked(c, svc, &was_running); break;
 	case T_RESTART:
 	case T_TRY_RESTART:
@@ -572,7 +573,7 @@ static int transition_loaded(struct cmdctx *c, struct service *svc, enum transit
 		}
 		rc = stop_locked(c, svc, &was_running);
 		if (rc == EXIT_OK)
-			rc = start_locked(c, svc);
+			rc = start_locked(c, svc, lockfd);
 		break;
 	}
 	close(lockfd);

@@ -75,6 +75,11 @@
 #define READY_EOF_GRACE_MS 100 /* an EOF on ready_fd may be the program's exit */
 #define REPORT_FD 3 /* where the monitor finds the start's pipes */
 #define CONFIRM_FD 4
+/* The start's transition lock (the same open file as svcctl's), held until
+ * the start is confirmed: a start whose svcctl was killed is abandoned by a
+ * monitor that still holds it, so the next start waits for the abandon to
+ * end instead of racing the removal of what it records. */
+#define LOCK_FD 5
 
 enum report_kind { MR_READY, MR_DIED, MR_FAILED };
 
@@ -101,6 +106,7 @@ struct monitor {
 	struct state st;
 	int sigfd;
 	int reportfd, confirmfd; /* the start's pipes, -1 once confirmed */
+	int lockfd; /* the start's lock, -1 once confirmed */
 	/* the program */
 	pid_t pid; /* 0: none runs */
 	int pidfd;
@@ -511,8 +517,14 @@ static void after_run(struct monitor *m, int status, bool quick)
 	m->mode = MON_BACKOFF;
 	if (delay <= 0) {
 		/* at once, but through the loop: a stop that came meanwhile is
-		 * seen first, and failures cannot recurse */
+		 * seen first, and failures cannot recurse. The pidfile goes
+		 * now, as before a delay: the next run is recorded in the
+		 * state file before the pidfile names it, and a monitor killed
+		 * between the two must not leave a pidfile naming the old run
+		 * beside a state file naming the new one (untrusted: status 4,
+		 * start and stop refuse) */
 		m->deadline = now_mono();
+		(void)pidfile_remove(m->svc.pidfile);
 		return;
 	}
 	m->deadline = now_mono() + delay;
@@ -616,6 +628,9 @@ static void first_run_ready(struct monitor *m)
 	close(m->reportfd);
 	close(m->confirmfd);
 	m->reportfd = m->confirmfd = -1;
+	if (m->lockfd >= 0)
+		close(m->lockfd);
+	m->lockfd = -1;
 	m->mode = MON_RUNNING;
 }
 
@@ -1163,6 +1178,7 @@ int supervise_main(char **argv)
 
 	m->reportfd = REPORT_FD;
 	m->confirmfd = CONFIRM_FD;
+	m->lockfd = fcntl(LOCK_FD, F_SETFD, FD_CLOEXEC) == 0 ? LOCK_FD : -1;
 	m->pidfd = -1;
 	m->readyfd = -1;
 	m->notify.fd = -1;
@@ -1256,7 +1272,7 @@ static void early_failure(int fd, const char *step)
 /* svcctl's side: starts the monitor for svc and returns when the first run
  * is known to have started (res->pid), died (res->died) or failed (-1, with
  * res->step, or res->message and res->exit_code for the monitor's set-up). */
-int supervise_start(const struct globalconf *gc, const struct service *svc,
+int supervise_start(const struct globalconf *gc, const struct service *svc, int lockfd,
 		    struct spawn_result *res)
 {
 	int reportfd[2], confirmfd[2];
@@ -1310,6 +1326,7 @@ int supervise_start(const struct globalconf *gc, const struct service *svc,
 		int fd;
 
 		pid_t mon;
+		int lock;
 
 		if (setsid() < 0)
 			early_failure(reportfd[1], "setsid");
@@ -1320,18 +1337,23 @@ int supervise_start(const struct globalconf *gc, const struct service *svc,
 			early_failure(reportfd[1], "fork monitor");
 		if (mon > 0)
 			_exit(0);
-		/* the monitor: a daemon of its own (DESIGN 4.1) */
+		/* the monitor: a daemon of its own (DESIGN 4.1); the lock
+		 * first out of the way of the fixed numbers */
+		lock = lockfd >= 0 ? fcntl(lockfd, F_DUPFD_CLOEXEC, LOCK_FD + 1) : -1;
 		if (dup2(reportfd[1], REPORT_FD) < 0 ||
-		    dup2(confirmfd[0], CONFIRM_FD) < 0)
+		    dup2(confirmfd[0], CONFIRM_FD) < 0 ||
+		    (lock >= 0 && dup2(lock, LOCK_FD) < 0))
 			early_failure(reportfd[1], "monitor descriptors");
+		if (lock < 0)
+			(void)close(LOCK_FD);
 		fd = open("/dev/null", O_RDWR);
 		if (fd >= 0) {
 			(void)dup2(fd, STDIN_FILENO);
 			(void)dup2(fd, STDOUT_FILENO);
 			(void)dup2(fd, STDERR_FILENO);
 		}
-		if (syscall(SYS_close_range, (unsigned)CONFIRM_FD + 1, ~0U, 0U) < 0)
-			for (fd = CONFIRM_FD + 1; fd < 1024; fd++)
+		if (syscall(SYS_close_range, (unsigned)LOCK_FD + 1, ~0U, 0U) < 0)
+			for (fd = LOCK_FD + 1; fd < 1024; fd++)
 				(void)close(fd);
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = SIG_DFL;

@@ -449,7 +449,7 @@ bool notify_sender_ok(const struct ucred *cred, uid_t uid, pid_t program,
 /* the monitor (supervise.c) */
 bool supervise_is_monitor(int argc, char **argv);
 int supervise_main(char **argv);
-int supervise_start(const struct globalconf *gc, const struct service *svc,
+int supervise_start(const struct globalconf *gc, const struct service *svc, int lockfd,
 		    struct spawn_result *res);
 
 /* stop */
