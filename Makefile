@@ -160,7 +160,8 @@ lint:
 	shellcheck tests/run tests/mutants/run tests/demo tests/install-deps tests/gen-initscript \
 		tests/install-files tests/fuzz/run .ci/run tests/*.bash \
 		tests/bench/run tests/bench/breakdown tests/bench/supervise tests/bench/ready
-	shellcheck -x tests/stress/sandbox.bash tests/stress/04-monitor-crashloop
+	shellcheck -x tests/stress/sandbox.bash tests/stress/04-monitor-crashloop \
+		tests/stress/05-log-flood
 	# SC2154: bats sets $stderr and $output, the helpers set timing globals
 	shellcheck -S warning -e SC2154 tests/*.bats
 	shellcheck -s sh init.d/daemon-script
