@@ -976,8 +976,12 @@ static int open_stream(struct monitor *m, int i, const struct output *o, int *fd
 	const char *why = NULL;
 	int p[2];
 
+	/* the same code as an unsupervised start's: 4 for a read-only
+	 * log_dir, 1 for a full one */
 	if (!service_output_owned(&m->svc, o))
-		return plan_open_output(&m->gc, &m->svc, o, fd, el) < 0 ? EXIT_FAILED : 0;
+		return plan_open_output(&m->gc, &m->svc, o, fd, el) < 0
+			? plan_errno_exit(errno)
+			: 0;
 	cfg.syslog = o->kind == OUT_SYSLOG;
 	cfg.path = cfg.syslog ? NULL : o->path ? o->path : m->svc.log_path;
 	cfg.max_bytes = m->svc.log_max_bytes;
@@ -985,11 +989,13 @@ static int open_stream(struct monitor *m, int i, const struct output *o, int *fd
 	cfg.syslog_path = "/dev/log";
 	cfg.ident = m->svc.name;
 	if (cfg.path && plan_log_dir(&m->gc, &m->svc, o, el) < 0)
-		return EXIT_FAILED;
+		return plan_errno_exit(errno);
 	if (logsink_open(&m->sink[i], &cfg, &why) < 0) {
+		int code = plan_errno_exit(errno);
+
 		errlist_add(el, "%s: log %s: %s", m->svc.name,
 			    cfg.path ? cfg.path : "syslog", why ? why : strerror(errno));
-		return EXIT_FAILED;
+		return code;
 	}
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		errlist_add(el, "%s: pipe: %s", m->svc.name, strerror(errno));

@@ -50,3 +50,27 @@ marked_running() {
 	[[ "$output" == *"chdir /nonexistent/dir: No such file or directory"* ]]
 	[ ! -e "$SB/run/web.pid" ]
 }
+
+@test "a read-only log_dir: start exits 4 with one message, supervised or not, and nothing runs" {
+	[ "$(id -u)" -eq 0 ] || skip "mounting a read-only tmpfs needs root"
+	marker="rolog-$$-$RANDOM"
+	make_service plain "exec = sleep 1000 $marker"
+	make_service kept "exec = sleep 1000 $marker" "restart = always"
+	make_service rotated "exec = sleep 1000 $marker" "log_max_bytes = 4K"
+	mkdir -p "$SB/log"
+	run unshare -m sh -c "
+		mount -t tmpfs -o size=16k,mode=0755,ro tmpfs '$SB/log' || exit 99
+		for s in plain kept rotated; do
+			'$SVCCTL' -c '$CONF' \$s start; echo \"\$s exit \$?\"
+		done 2>&1"
+	echo "status=$status output=$output"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 6 ]
+	for s in plain kept rotated; do
+		grep -qx "svcctl: $s: log $SB/log/$s.log: Read-only file system" <<<"$output"
+		grep -qx "$s exit 4" <<<"$output"
+		[ ! -e "$SB/run/$s.pid" ]
+		[ ! -e "$SB/run/$s.state" ]
+	done
+	[ "$(marked_running "$marker")" -eq 0 ]
+}
