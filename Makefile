@@ -161,7 +161,7 @@ lint:
 		tests/install-files tests/fuzz/run .ci/run tests/*.bash \
 		tests/bench/run tests/bench/breakdown tests/bench/supervise tests/bench/ready
 	shellcheck -x tests/stress/sandbox.bash tests/stress/04-monitor-crashloop \
-		tests/stress/05-log-flood
+		tests/stress/05-log-flood tests/stress/06-full-disk
 	# SC2154: bats sets $stderr and $output, the helpers set timing globals
 	shellcheck -S warning -e SC2154 tests/*.bats
 	shellcheck -s sh init.d/daemon-script
