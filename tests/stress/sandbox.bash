@@ -66,8 +66,10 @@ sandbox_setup() {
 	trap 'fail "interrupted"' INT TERM HUP
 }
 
+# svcctl on the sandbox's config; a call that hangs is ended after two
+# minutes (timeout's 124 is then its exit code)
 sv() {
-	"$SVCCTL" -c "$CONF" "$@"
+	timeout 120 "$SVCCTL" -c "$CONF" "$@"
 }
 
 # make_service NAME LINE...: services/NAME.ini with these [service] lines
