@@ -15,7 +15,9 @@
 
 #include "svcctl.h"
 
-static int errno_exit(int err)
+/* The exit code of a file that could not be made or opened: 4 when it was
+ * not allowed (a read-only file system too), 1 otherwise */
+int plan_errno_exit(int err)
 {
 	return err == EACCES || err == EPERM || err == EROFS ? EXIT_PERM : EXIT_FAILED;
 }
@@ -142,7 +144,7 @@ int plan_prepare(struct spawn_plan *plan, const struct service *svc,
 	/* root's chdir happens before the switch to the service's user */
 	plan->dir_fd = path_open_trusted(svc->directory, O_RDONLY | O_DIRECTORY, 0, &why);
 	if (plan->dir_fd < 0) {
-		rc = errno_exit(errno);
+		rc = plan_errno_exit(errno);
 		errlist_add(el, "%s: chdir %s: %s", svc->name, svc->directory,
 			    why ? why : strerror(errno));
 		return rc;
@@ -150,11 +152,11 @@ int plan_prepare(struct spawn_plan *plan, const struct service *svc,
 	if (!outputs)
 		return 0;
 	if (plan_open_output(gc, svc, &svc->out, &plan->out_fd, el) < 0)
-		return errno_exit(errno);
+		return plan_errno_exit(errno);
 	if (svc->err.kind == OUT_STDOUT)
 		plan->err_fd = plan->out_fd;
 	else if (plan_open_output(gc, svc, &svc->err, &plan->err_fd, el) < 0)
-		return errno_exit(errno);
+		return plan_errno_exit(errno);
 	return 0;
 }
 

@@ -73,6 +73,7 @@
 #define PIPE_SIZE (1 << 20) /* room for a burst while the monitor writes */
 #define NOTIFY_PER_WAKE 64 /* datagrams read per wake, then the rest of the loop */
 #define READY_EOF_GRACE_MS 100 /* an EOF on ready_fd may be the program's exit */
+#define UNRECORDED_RETRY 1.0 /* a run not recorded: seconds to the next try */
 #define REPORT_FD 3 /* where the monitor finds the start's pipes */
 #define CONFIRM_FD 4
 /* The start's transition lock (the same open file as svcctl's), held until
@@ -125,6 +126,7 @@ struct monitor {
 	char why[160]; /* a forking start's reason, for the step */
 	bool wrote; /* files were written since the loop last slept */
 	bool stop_requested;
+	bool unrecorded; /* the last run failed because its record could not be written */
 	/* owned output: [0] stdout (and stderr with stderr = stdout), [1]
 	 * stderr when it goes elsewhere; pipe -1 when not owned */
 	int pipe[2];
@@ -364,6 +366,7 @@ static int adopt_daemon(struct monitor *m, const char **step)
 			logsink_set_pid(&m->sink[i], daemon);
 	if (record(m) < 0) {
 		*step = "write state";
+		m->unrecorded = true;
 		goto fail;
 	}
 	return 0;
@@ -387,6 +390,7 @@ static int run_program(struct monitor *m, const char **step)
 	pid_t pid;
 
 	*step = "fork";
+	m->unrecorded = false;
 	if (m->svc.ready_fd > 0) {
 		if (pipe2(ready, O_CLOEXEC | O_NONBLOCK) < 0)
 			return -1;
@@ -431,6 +435,7 @@ static int run_program(struct monitor *m, const char **step)
 		close(gofd);
 		close(errfd);
 		*step = "write state";
+		m->unrecorded = true;
 		errno = saved ? saved : EIO;
 		return -1;
 	}
@@ -440,6 +445,7 @@ static int run_program(struct monitor *m, const char **step)
 		return adopt_daemon(m, step);
 	if (pidfile_write(m->svc.pidfile, pid) < 0) {
 		*step = "write pidfile";
+		m->unrecorded = true;
 		return -1;
 	}
 	path_cache_clear();
@@ -547,6 +553,12 @@ static void run_failed(struct monitor *m, const char *step, int err)
 			  strerror(err)) < 0)
 		m->st.last_exit[0] = '\0';
 	after_run(m, -1, true);
+	/* a full or read-only run_dir is no fault of the program's, and
+	 * will not clear within microseconds: with restart_delay = 0 the
+	 * retries would be a fork storm on a machine already in trouble */
+	if (m->unrecorded && m->mode == MON_BACKOFF &&
+	    m->deadline < now_mono() + UNRECORDED_RETRY)
+		m->deadline = now_mono() + UNRECORDED_RETRY;
 }
 
 static void respawn(struct monitor *m)
@@ -991,8 +1003,12 @@ static int open_stream(struct monitor *m, int i, const struct output *o, int *fd
 	const char *why = NULL;
 	int p[2];
 
+	/* the same code as an unsupervised start's: 4 for a read-only
+	 * log_dir, 1 for a full one */
 	if (!service_output_owned(&m->svc, o))
-		return plan_open_output(&m->gc, &m->svc, o, fd, el) < 0 ? EXIT_FAILED : 0;
+		return plan_open_output(&m->gc, &m->svc, o, fd, el) < 0
+			? plan_errno_exit(errno)
+			: 0;
 	cfg.syslog = o->kind == OUT_SYSLOG;
 	cfg.path = cfg.syslog ? NULL : o->path ? o->path : m->svc.log_path;
 	cfg.max_bytes = m->svc.log_max_bytes;
@@ -1000,11 +1016,13 @@ static int open_stream(struct monitor *m, int i, const struct output *o, int *fd
 	cfg.syslog_path = "/dev/log";
 	cfg.ident = m->svc.name;
 	if (cfg.path && plan_log_dir(&m->gc, &m->svc, o, el) < 0)
-		return EXIT_FAILED;
+		return plan_errno_exit(errno);
 	if (logsink_open(&m->sink[i], &cfg, &why) < 0) {
+		int code = plan_errno_exit(errno);
+
 		errlist_add(el, "%s: log %s: %s", m->svc.name,
 			    cfg.path ? cfg.path : "syslog", why ? why : strerror(errno));
-		return EXIT_FAILED;
+		return code;
 	}
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		errlist_add(el, "%s: pipe: %s", m->svc.name, strerror(errno));

@@ -390,6 +390,7 @@ int spawn_program_go(int gofd, int errfd, const char **step);
 int plan_prepare(struct spawn_plan *plan, const struct service *svc,
 		 const struct globalconf *gc, bool outputs, struct errlist *el);
 void plan_free(struct spawn_plan *plan);
+int plan_errno_exit(int err);
 int plan_log_dir(const struct globalconf *gc, const struct service *svc,
 		 const struct output *o, struct errlist *el);
 int plan_open_output(const struct globalconf *gc, const struct service *svc,

@@ -1,10 +1,11 @@
-# Shared by the stress checks of this directory: the sandbox (a config and
+# Shared by the stress checks 01-03 and 07: the sandbox (a config and
 # run, log and services directories under STRESS_TMP), scaled counts, the
 # time limit, figures, the verdict, and a cleanup that ends by PID every
 # process the check started.
 # shellcheck shell=bash
 
-: "${SVCCTL:?}" "${STRESS_BIN:?}" "${STRESS_TMP:?}"
+# shellcheck source-path=SCRIPTDIR source=common.bash
+. "$(dirname "$0")/common.bash"
 # Each check runs in a private PID namespace with its own /proc, under an init
 # that reaps after REAP_MS milliseconds (0 by default: at once): svcctl's and
 # pcount's scans of /proc see the check's processes only, whatever else runs
@@ -12,15 +13,12 @@
 if [ -z "${STRESS_IN_NS:-}" ]; then
 	STRESS_IN_NS=1 exec unshare -fp --mount-proc "$STRESS_BIN/latereaper" "${REAP_MS:-0}" "$0" "$@"
 fi
-STRESS_SCALE=${STRESS_SCALE:-1}
-CHECK_NAME=$(basename "$0")
 SB=$STRESS_TMP
 CONF=$SB/svcctl.conf
 # a word no process outside this check carries in its argv
 MARK="svcctl-stress-mark:$SB"
 TRACKED=()
 WATCHDOG=
-VERDICT=
 
 mkdir -p "$SB/services"
 cat >"$CONF" <<CONF
@@ -36,21 +34,6 @@ CONF
 # svcctl with the sandbox config
 sv() {
 	"$SVCCTL" -c "$CONF" "$@"
-}
-
-# scaled N: N times STRESS_SCALE, at least 1
-scaled() {
-	awk -v n="$1" -v s="$STRESS_SCALE" 'BEGIN { v = int(n * s + 0.5); print (v < 1 ? 1 : v) }'
-}
-
-# make_service NAME LINE...: services/NAME.ini with these [service] lines
-make_service() {
-	local name=$1
-	shift
-	{
-		echo "[service]"
-		printf '%s\n' "$@"
-	} >"$SB/services/$name.ini"
 }
 
 # live processes carrying MARK, or running COUNT_EXE when the check sets it
@@ -76,28 +59,9 @@ marked_count() {
 	echo "${line%% *}"
 }
 
-figure() {
-	echo "# figure: $1 = $2"
-}
-
-# the start time of PID (field 22 of /proc/PID/stat), empty when gone
-starttime_of() {
-	awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$1/stat" 2>/dev/null || true
-}
-
 # track PID: killed at exit if it still has the start time it has now
 track() {
 	TRACKED+=("$1:$(starttime_of "$1")")
-}
-
-pass() {
-	VERDICT="PASS $CHECK_NAME: $*"
-	exit 0
-}
-
-fail() {
-	VERDICT="FAIL $CHECK_NAME: $*"
-	exit 1
 }
 
 # ends every process of the check: the services through svcctl, then by
