@@ -197,6 +197,12 @@ monitor_pids() {
 	return 0
 }
 
+# own_monitor PID: the monitor PID runs on a config of this test's sandbox
+# (another test, elsewhere on the machine, may run a service of the same name)
+own_monitor() {
+	tr '\0' '\n' <"/proc/$1/environ" 2>/dev/null | grep -q "^SVCCTL_CONFIG=$SB/"
+}
+
 # monitor_count_is NAME N
 monitor_count_is() {
 	[ "$(monitor_pids "$1" | wc -l)" -eq "$2" ]
@@ -294,7 +300,9 @@ supervise_teardown() {
 				kill -KILL "$pid" 2>/dev/null || true
 			fi
 			for pid in $(monitor_pids "$name"); do
-				kill -KILL "$pid" 2>/dev/null || true
+				if own_monitor "$pid"; then
+					kill -KILL "$pid" 2>/dev/null || true
+				fi
 			done
 		done
 		for pid in $(marked_pids "$MARK"); do
