@@ -1143,12 +1143,33 @@ static void pack(struct monitor *m)
 	malloc_trim(0);
 }
 
+/* The monitor's title, "svcctl: supervise NAME": its argv[0] as svcctl made
+ * it, or NULL for any other process. A build for valgrind (make valgrind)
+ * also takes it from the environment: valgrind, following the exec, hands
+ * the new program its path as argv[0] and drops the one it was given. */
+static const char *monitor_title(int argc, char **argv)
+{
+	const size_t len = strlen(MONITOR_TITLE);
+
+	if (argc != 1)
+		return NULL;
+	if (strncmp(argv[0], MONITOR_TITLE, len) == 0)
+		return argv[0];
+#ifdef SVCCTL_VALGRIND
+	{
+		const char *t = getenv(MONITOR_ENV);
+		if (t && strncmp(t, MONITOR_TITLE, len) == 0)
+			return t;
+	}
+#endif
+	return NULL;
+}
+
 /* Is this process a monitor? Its argv[0] is the title, its environment
  * names the start's pipes. */
 bool supervise_is_monitor(int argc, char **argv)
 {
-	return argc == 1 && strncmp(argv[0], MONITOR_TITLE, strlen(MONITOR_TITLE)) == 0 &&
-		getenv(MONITOR_ENV) != NULL;
+	return monitor_title(argc, argv) != NULL && getenv(MONITOR_ENV) != NULL;
 }
 
 /* The monitor's main */
@@ -1157,7 +1178,7 @@ int supervise_main(char **argv)
 	static struct monitor mon;
 	struct monitor *m = &mon;
 	struct errlist el = {0};
-	const char *name = argv[0] + strlen(MONITOR_TITLE), *config, *step;
+	const char *name = monitor_title(1, argv) + strlen(MONITOR_TITLE), *config, *step;
 	sigset_t sigs;
 	int rc;
 
@@ -1280,7 +1301,11 @@ int supervise_start(const struct globalconf *gc, const struct service *svc,
 	}
 	/* everything the exec needs is made before the fork */
 	title = xasprintf("%s%s", MONITOR_TITLE, svc->name);
+#ifdef SVCCTL_VALGRIND
+	strv_push_owned(&env, xasprintf("%s=%s", MONITOR_ENV, title));
+#else
 	strv_push(&env, MONITOR_ENV "=1");
+#endif
 	/* freed chunks in malloc's per-thread cache are never trimmed: the
 	 * monitor does without it, so the heap of its set-up goes back */
 	strv_push(&env, "GLIBC_TUNABLES=glibc.malloc.tcache_count=0");
@@ -1343,7 +1368,17 @@ int supervise_start(const struct globalconf *gc, const struct service *svc,
 		if (chdir("/") < 0)
 			early_failure(REPORT_FD, "chdir /");
 		umask(022);
+#ifdef SVCCTL_VALGRIND
+		/* valgrind cannot load /proc/self/exe by name (it names the
+		 * tool, not svcctl); opened, it is valgrind's descriptor of the
+		 * very binary it loaded, so the exec by descriptor is of the
+		 * same file, which a rename cannot swap under us either */
+		fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			fexecve(fd, argv, env.v);
+#else
 		execve("/proc/self/exe", argv, env.v);
+#endif
 		early_failure(REPORT_FD, "exec monitor");
 	}
 	close(reportfd[1]);
