@@ -73,6 +73,7 @@
 #define PIPE_SIZE (1 << 20) /* room for a burst while the monitor writes */
 #define NOTIFY_PER_WAKE 64 /* datagrams read per wake, then the rest of the loop */
 #define READY_EOF_GRACE_MS 100 /* an EOF on ready_fd may be the program's exit */
+#define NO_PIDFD_POLL_MS 20 /* without a pidfd the program's exit is looked for */
 #define REPORT_FD 3 /* where the monitor finds the start's pipes */
 #define CONFIRM_FD 4
 
@@ -886,6 +887,9 @@ static void loop(struct monitor *m)
 		int timeout = -1, r;
 		bool timed = m->mode != MON_RUNNING;
 		bool starting = m->mode == MON_FIRST || m->mode == MON_STARTING;
+		/* no pidfd (a kernel before 5.3, or valgrind, which does not
+		 * know the call): the program's exit is looked for in /proc */
+		bool pidless = m->pid > 0 && m->pidfd < 0;
 
 		pfd[n++] = (struct pollfd){m->sigfd, POLLIN, 0};
 		pfd[n++] = (struct pollfd){m->pid > 0 ? m->pidfd : -1, POLLIN, 0};
@@ -908,6 +912,8 @@ static void loop(struct monitor *m)
 				: left > 3600 ? 3600000
 					      : (int)(left * 1000) + 1;
 		}
+		if (pidless && (timeout < 0 || timeout > NO_PIDFD_POLL_MS))
+			timeout = NO_PIDFD_POLL_MS;
 		r = poll(pfd, n, timeout);
 		if (r < 0) {
 			if (errno == EINTR)
@@ -936,7 +942,8 @@ static void loop(struct monitor *m)
 			read_ready(m);
 			continue;
 		}
-		if (m->pid > 0 && pfd[1].revents) {
+		if (m->pid > 0 &&
+		    (pfd[1].revents || (pidless && proc_alive(m->pid) != PROC_ALIVE))) {
 			program_exited(m);
 			continue;
 		}
