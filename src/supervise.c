@@ -268,9 +268,14 @@ static void cleanup_and_exit(struct monitor *m, int code)
 	if (!m->packed) {
 		plan_free(&m->plan);
 		service_free(&m->svc);
+	} else {
+		plan_close(&m->plan);
 	}
 	conf_free(&m->gc);
 	path_cache_clear();
+	proc_cache_clear();
+	if (m->sigfd >= 0)
+		close(m->sigfd);
 	_exit(code);
 }
 
@@ -1192,6 +1197,7 @@ int supervise_main(char **argv)
 	m->reportfd = REPORT_FD;
 	m->confirmfd = CONFIRM_FD;
 	m->pidfd = -1;
+	m->sigfd = -1;
 	m->readyfd = -1;
 	m->notify.fd = -1;
 	m->pipe[0] = m->pipe[1] = -1;
