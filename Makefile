@@ -222,12 +222,14 @@ clean:
 
 # make valgrind: the bats suite with every svcctl, and every monitor it
 # starts, under valgrind's memcheck (errors, leaks, descriptors left open);
-# tests/valgrind/run says which tests it leaves out and why, and ends with
-# the suite's line and valgrind's. A build of its own: -O1 -g, no
-# sanitizers, and SVCCTL_VALGRIND for the monitor's exec (src/supervise.c).
-# VALGRIND_JOBS bats jobs at once (default 2).
+# it ends with the suite's line and valgrind's. tests/valgrind/exclude lists
+# the tests it leaves out, each with its reason. A build of its own: -O1 -g,
+# no sanitizers, and SVCCTL_VALGRIND, which execs the monitor by descriptor
+# with its title in the environment, closes the caches at exit and starts
+# no program by vfork() (valgrind runs it as a fork). VALGRIND_JOBS bats
+# files at once (default 4: the tests mostly wait).
 VALGRIND_DIR   = $(BUILD)/valgrind
-VALGRIND_JOBS ?= 2
+VALGRIND_JOBS ?= 4
 
 $(VALGRIND_DIR)/svcctl: $(SRC) $(HDR) $(KEYS) Makefile $(BUILD)/paths.stamp
 	@mkdir -p $(VALGRIND_DIR)
