@@ -1,9 +1,11 @@
 # Reads memcheck's logs (one per process, vg.PID.log) and prints each one
 # with a finding, then one line:
 #   figures PROCESSES COMMANDS MONITORS FORKED UNFINISHED ERRORS LEAKED FDS
-# A forked child is a log whose parent's log has the same command line (it
-# never exec'd); a monitor's command line is svcctl's path alone (its title
-# is its argv[0], which valgrind drops). A log without a summary is a process
+# A forked child is a log whose parent's log has the same command line, or
+# that holds another process's log open (valgrind's log of the process it
+# was forked from: it never exec'd, and its parent may have gone, leaving a
+# subreaper as its parent); a monitor's command line is svcctl's path alone
+# (its title is its argv[0], which valgrind drops). A log without a summary is a process
 # that exec'd a program valgrind does not follow, or was killed: the errors
 # it reported before that still count.
 
@@ -18,13 +20,14 @@ function flush() {
 	lost[file] = bytes
 	fdleak[file] = nfd
 	fdtext[file] = fdlines
+	forkedlog[file] = otherlog
 }
 
 FNR == 1 {
 	flush()
 	file = FILENAME
 	command = parent = pid = fdlines = ""
-	summary = nerr = headers = bytes = nfd = 0
+	summary = nerr = headers = bytes = nfd = otherlog = 0
 	infd = 0
 	match($0, /^==[0-9]+==/)
 	pid = substr($0, 3, RLENGTH - 4)
@@ -45,7 +48,14 @@ line ~ /^ *(definitely|indirectly|possibly) lost: / {
 }
 
 # a descriptor entry: "Open file descriptor N: ...", "Open AF_UNIX socket N: ..."
-line ~ /^Open .* [0-9]+:/ { infd = 1; entry = $0 "\n"; inherited = 0; next }
+line ~ /^Open .* [0-9]+:/ {
+	infd = 1
+	entry = $0 "\n"
+	inherited = 0
+	if (match(line, /\/vg\.[0-9]+\.log$/) && substr(line, RSTART + 4, RLENGTH - 8) != pid)
+		otherlog = 1
+	next
+}
 infd && line ~ /<inherited from parent>/ { inherited = 1 }
 infd && line != "" { entry = entry $0 "\n"; next }
 infd && line == "" {
@@ -62,7 +72,7 @@ END {
 		bypid[pidof[f]] = f
 	for (f in cmd) {
 		p = bypid[ppid[f]]
-		if (p != "" && cmd[p] == cmd[f])
+		if ((p != "" && cmd[p] == cmd[f]) || forkedlog[f])
 			kind[f] = "forked"
 		else if (cmd[f] !~ / /)
 			kind[f] = "monitor"
