@@ -164,7 +164,7 @@ lint:
 	shellcheck -S warning -e SC2154 tests/*.bats
 	shellcheck -s sh init.d/daemon-script
 	shellcheck -s bash etc/bash-completion/svcctl
-	shellcheck tests/valgrind/run tests/valgrind/helper.bash
+	shellcheck tests/valgrind/run tests/valgrind/bats-one tests/valgrind/helper.bash
 	mandoc -Tlint -Wwarning docs/svcctl.8 docs/svcctl.ini.5 docs/svcctl.conf.5
 
 # BENCH_ONLY=run, breakdown, supervise or ready runs one of the four
