@@ -2,6 +2,7 @@
 #   make            build build/svcctl (warnings are errors; packagers: make WERROR=)
 #   make demo       run the example service in a sandbox under build/demo
 #   make check      unit and bats tests under ASan and UBSan
+#   make valgrind   the bats suite with svcctl and its monitors under memcheck
 #   make docs       write the key lists of the docs from src/keys.def
 #   make mutate     mutation testing: every tests/mutants patch must be caught
 #   make lint       cppcheck, clang-tidy, shellcheck, mandoc -Tlint
