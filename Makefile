@@ -2,6 +2,7 @@
 #   make            build build/svcctl (warnings are errors; packagers: make WERROR=)
 #   make demo       run the example service in a sandbox under build/demo
 #   make check      unit and bats tests under ASan and UBSan
+#   make valgrind   the bats suite with svcctl and its monitors under memcheck
 #   make docs       write the key lists of the docs from src/keys.def
 #   make mutate     mutation testing: every tests/mutants patch must be caught
 #   make lint       cppcheck, clang-tidy, shellcheck, mandoc -Tlint
@@ -166,6 +167,7 @@ lint:
 	shellcheck -S warning -e SC2154 tests/*.bats
 	shellcheck -s sh init.d/daemon-script
 	shellcheck -s bash etc/bash-completion/svcctl
+	shellcheck tests/valgrind/run tests/valgrind/bats-one tests/valgrind/helper.bash
 	mandoc -Tlint -Wwarning docs/svcctl.8 docs/svcctl.ini.5 docs/svcctl.conf.5
 
 # BENCH_ONLY=run, breakdown, supervise or ready runs one of the four
@@ -226,3 +228,25 @@ uninstall-example: $(BUILD)/svcctl.conf
 
 clean:
 	rm -rf $(BUILD)
+
+# make valgrind: the bats suite with every svcctl, and every monitor it
+# starts, under valgrind's memcheck (errors, leaks, descriptors left open);
+# it ends with the suite's line and valgrind's. tests/valgrind/exclude lists
+# the tests it leaves out, each with its reason. A build of its own: -O1 -g,
+# no sanitizers, and SVCCTL_VALGRIND, which execs the monitor by descriptor
+# with its title in the environment, closes the caches at exit and starts
+# no program by vfork() (valgrind runs it as a fork). VALGRIND_JOBS bats
+# files at once (default 4: the tests mostly wait).
+VALGRIND_DIR   = $(BUILD)/valgrind
+VALGRIND_JOBS ?= 4
+
+$(VALGRIND_DIR)/svcctl: $(SRC) $(HDR) $(KEYS) Makefile $(BUILD)/paths.stamp
+	@mkdir -p $(VALGRIND_DIR)
+	$(CC) -std=c11 $(WARN) $(WERROR) -O1 -g -DSVCCTL_VALGRIND \
+		$(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CPPFLAGS) $(LDFLAGS) \
+		-o $@ $(SRC) $(LDLIBS)
+
+.PHONY: valgrind
+valgrind: deps-check
+	@$(MAKE) --no-print-directory $(VALGRIND_DIR)/svcctl $(CHECK)/progs
+	@tests/valgrind/run $(VALGRIND_DIR) $(CHECK)/progs $(VALGRIND_JOBS)

@@ -243,6 +243,12 @@ static int report_failure(const struct service *svc, const struct spawn_result *
 
 #define MONITOR_GRACE 10.0 /* beyond the stop schedule, for the monitor's own exit */
 
+/* A signal to the monitor: through its pidfd, or by PID without one */
+static int monitor_signal(int pidfd, pid_t pid, int sig)
+{
+	return pidfd >= 0 ? proc_pidfd_signal(pidfd, sig) : kill(pid, sig);
+}
+
 /* Asks the verified monitor to stop (DESIGN 4.8) and waits until it is
  * gone: it stops respawning first, runs the stop schedule on the program,
  * reaps it and records the exit. 0 once it is gone; -1 when it could not be
@@ -254,27 +260,33 @@ static int stop_monitor(const struct service *svc, const struct identity *id)
 	pid_t mpid = id->st.monitor_pid;
 	int pidfd = proc_pidfd_open(mpid), rc = 0;
 
-	if (pidfd < 0)
+	/* no pidfd (a kernel before 5.3, or valgrind): the monitor is
+	 * signalled by PID right after the check below and waited for in
+	 * /proc, as stop.c does for a program */
+	if (pidfd < 0 && errno != ENOSYS)
 		return errno == ESRCH ? 0 : -1;
 	/* checked again after the pidfd was opened: it names the verified
 	 * monitor, or the monitor is gone already */
 	if (proc_stat(mpid, &pi) < 0 || proc_state_of(&pi) != PROC_ALIVE ||
 	    pi.starttime != id->st.monitor_starttime) {
-		close(pidfd);
+		if (pidfd >= 0)
+			close(pidfd);
 		return 0;
 	}
-	if (proc_pidfd_signal(pidfd, SIGTERM) < 0) {
+	if (monitor_signal(pidfd, mpid, SIGTERM) < 0) {
 		rc = errno == ESRCH ? 0 : -1;
-		close(pidfd);
+		if (pidfd >= 0)
+			close(pidfd);
 		return rc;
 	}
 	if (!stop_wait(pidfd, mpid, now_mono() + svc->stop_timeout + MONITOR_GRACE)) {
 		msg_warn(svc->name, "monitor %d did not exit; killing it", (int)mpid);
-		(void)proc_pidfd_signal(pidfd, SIGKILL);
+		(void)monitor_signal(pidfd, mpid, SIGKILL);
 		(void)stop_wait(pidfd, mpid, now_mono() + MONITOR_GRACE);
 		rc = -1;
 	}
-	close(pidfd);
+	if (pidfd >= 0)
+		close(pidfd);
 	return rc;
 }
 

@@ -214,6 +214,17 @@ static void sanitize_process(void)
 	umask(022);
 }
 
+#ifdef SVCCTL_VALGRIND
+/* A build for valgrind (make valgrind) closes, at exit, the descriptors a
+ * command keeps for its whole life (the directory and /proc caches): every
+ * descriptor valgrind finds open at exit is then one that was lost. */
+static void close_caches(void)
+{
+	path_cache_clear();
+	proc_cache_clear();
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -243,6 +254,9 @@ int main(int argc, char **argv)
 	long n;
 
 	sanitize_process();
+#ifdef SVCCTL_VALGRIND
+	atexit(close_caches);
+#endif
 	if (supervise_is_monitor(argc, argv))
 		return supervise_main(argv);
 	c.argv0 = argv[0];

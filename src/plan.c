@@ -160,7 +160,7 @@ int plan_prepare(struct spawn_plan *plan, const struct service *svc,
 	return 0;
 }
 
-void plan_free(struct spawn_plan *plan)
+void plan_close(struct spawn_plan *plan)
 {
 	if (plan->dir_fd >= 0)
 		close(plan->dir_fd);
@@ -169,6 +169,11 @@ void plan_free(struct spawn_plan *plan)
 	if (plan->out_fd >= 0)
 		close(plan->out_fd);
 	plan->dir_fd = plan->err_fd = plan->out_fd = -1;
+}
+
+void plan_free(struct spawn_plan *plan)
+{
+	plan_close(plan);
 	free(plan->groups);
 	plan->groups = NULL;
 	free(plan->resolved);

@@ -241,6 +241,8 @@ static void worker_main(struct pool *p, int fd)
 	struct worker_report r;
 	ssize_t got;
 
+	/* its padding goes to the parent too: no stale stack bytes */
+	memset(&r, 0, sizeof(r));
 	for (size_t w = 0; w < p->nworkers; w++)
 		if (p->workers[w].fd >= 0)
 			close(p->workers[w].fd);

@@ -74,6 +74,7 @@
 #define NOTIFY_PER_WAKE 64 /* datagrams read per wake, then the rest of the loop */
 #define READY_EOF_GRACE_MS 100 /* an EOF on ready_fd may be the program's exit */
 #define UNRECORDED_RETRY 1.0 /* a run not recorded: seconds to the next try */
+#define NO_PIDFD_POLL_MS 20 /* without a pidfd the program's exit is looked for */
 #define REPORT_FD 3 /* where the monitor finds the start's pipes */
 #define CONFIRM_FD 4
 /* The start's transition lock (the same open file as svcctl's), held until
@@ -275,9 +276,14 @@ static void cleanup_and_exit(struct monitor *m, int code)
 	if (!m->packed) {
 		plan_free(&m->plan);
 		service_free(&m->svc);
+	} else {
+		plan_close(&m->plan);
 	}
 	conf_free(&m->gc);
 	path_cache_clear();
+	proc_cache_clear();
+	if (m->sigfd >= 0)
+		close(m->sigfd);
 	_exit(code);
 }
 
@@ -913,6 +919,9 @@ static void loop(struct monitor *m)
 		int timeout = -1, r;
 		bool timed = m->mode != MON_RUNNING;
 		bool starting = m->mode == MON_FIRST || m->mode == MON_STARTING;
+		/* no pidfd (a kernel before 5.3, or valgrind, which does not
+		 * know the call): the program's exit is looked for in /proc */
+		bool pidless = m->pid > 0 && m->pidfd < 0;
 
 		pfd[n++] = (struct pollfd){m->sigfd, POLLIN, 0};
 		pfd[n++] = (struct pollfd){m->pid > 0 ? m->pidfd : -1, POLLIN, 0};
@@ -935,6 +944,8 @@ static void loop(struct monitor *m)
 				: left > 3600 ? 3600000
 					      : (int)(left * 1000) + 1;
 		}
+		if (pidless && (timeout < 0 || timeout > NO_PIDFD_POLL_MS))
+			timeout = NO_PIDFD_POLL_MS;
 		r = poll(pfd, n, timeout);
 		if (r < 0) {
 			if (errno == EINTR)
@@ -963,7 +974,8 @@ static void loop(struct monitor *m)
 			read_ready(m);
 			continue;
 		}
-		if (m->pid > 0 && pfd[1].revents) {
+		if (m->pid > 0 &&
+		    (pfd[1].revents || (pidless && proc_alive(m->pid) != PROC_ALIVE))) {
 			program_exited(m);
 			continue;
 		}
@@ -1176,12 +1188,33 @@ static void pack(struct monitor *m)
 	malloc_trim(0);
 }
 
+/* The monitor's title, "svcctl: supervise NAME": its argv[0] as svcctl made
+ * it, or NULL for any other process. A build for valgrind (make valgrind)
+ * also takes it from the environment: valgrind, following the exec, hands
+ * the new program its path as argv[0] and drops the one it was given. */
+static const char *monitor_title(int argc, char **argv)
+{
+	const size_t len = strlen(MONITOR_TITLE);
+
+	if (argc != 1)
+		return NULL;
+	if (strncmp(argv[0], MONITOR_TITLE, len) == 0)
+		return argv[0];
+#ifdef SVCCTL_VALGRIND
+	{
+		const char *t = getenv(MONITOR_ENV);
+		if (t && strncmp(t, MONITOR_TITLE, len) == 0)
+			return t;
+	}
+#endif
+	return NULL;
+}
+
 /* Is this process a monitor? Its argv[0] is the title, its environment
  * names the start's pipes. */
 bool supervise_is_monitor(int argc, char **argv)
 {
-	return argc == 1 && strncmp(argv[0], MONITOR_TITLE, strlen(MONITOR_TITLE)) == 0 &&
-		getenv(MONITOR_ENV) != NULL;
+	return monitor_title(argc, argv) != NULL && getenv(MONITOR_ENV) != NULL;
 }
 
 /* The monitor's main */
@@ -1190,7 +1223,7 @@ int supervise_main(char **argv)
 	static struct monitor mon;
 	struct monitor *m = &mon;
 	struct errlist el = {0};
-	const char *name = argv[0] + strlen(MONITOR_TITLE), *config, *step;
+	const char *name = monitor_title(1, argv) + strlen(MONITOR_TITLE), *config, *step;
 	sigset_t sigs;
 	int rc;
 
@@ -1198,6 +1231,7 @@ int supervise_main(char **argv)
 	m->confirmfd = CONFIRM_FD;
 	m->lockfd = fcntl(LOCK_FD, F_SETFD, FD_CLOEXEC) == 0 ? LOCK_FD : -1;
 	m->pidfd = -1;
+	m->sigfd = -1;
 	m->readyfd = -1;
 	m->notify.fd = -1;
 	m->pipe[0] = m->pipe[1] = -1;
@@ -1314,7 +1348,11 @@ int supervise_start(const struct globalconf *gc, const struct service *svc, int 
 	}
 	/* everything the exec needs is made before the fork */
 	title = xasprintf("%s%s", MONITOR_TITLE, svc->name);
+#ifdef SVCCTL_VALGRIND
+	strv_push_owned(&env, xasprintf("%s=%s", MONITOR_ENV, title));
+#else
 	strv_push(&env, MONITOR_ENV "=1");
+#endif
 	/* freed chunks in malloc's per-thread cache are never trimmed: the
 	 * monitor does without it, so the heap of its set-up goes back */
 	strv_push(&env, "GLIBC_TUNABLES=glibc.malloc.tcache_count=0");
@@ -1383,7 +1421,17 @@ int supervise_start(const struct globalconf *gc, const struct service *svc, int 
 		if (chdir("/") < 0)
 			early_failure(REPORT_FD, "chdir /");
 		umask(022);
+#ifdef SVCCTL_VALGRIND
+		/* valgrind cannot load /proc/self/exe by name (it names the
+		 * tool, not svcctl); opened, it is valgrind's descriptor of the
+		 * very binary it loaded, so the exec by descriptor is of the
+		 * same file, which a rename cannot swap under us either */
+		fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			fexecve(fd, argv, env.v);
+#else
 		execve("/proc/self/exe", argv, env.v);
+#endif
 		early_failure(REPORT_FD, "exec monitor");
 	}
 	close(reportfd[1]);

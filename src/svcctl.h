@@ -389,6 +389,8 @@ int spawn_program_go(int gofd, int errfd, const char **step);
 /* the program's plan (plan.c) */
 int plan_prepare(struct spawn_plan *plan, const struct service *svc,
 		 const struct globalconf *gc, bool outputs, struct errlist *el);
+/* plan_close: the plan's descriptors only (its memory may be packed) */
+void plan_close(struct spawn_plan *plan);
 void plan_free(struct spawn_plan *plan);
 int plan_errno_exit(int err);
 int plan_log_dir(const struct globalconf *gc, const struct service *svc,
