@@ -1,5 +1,5 @@
-# Reads memcheck's logs (one per process, vg.PID.log) and prints each one
-# with a finding, then one line:
+# Reads memcheck's logs (one per process, DIR/vg.PID.log, a DIR for each
+# svcctl call) and prints each one with a finding, then one line:
 #   figures PROCESSES COMMANDS MONITORS FORKED UNFINISHED ERRORS LEAKED FDS
 # A forked child is a log whose parent's log has the same command line, or
 # that holds another process's log open (valgrind's log of the process it
@@ -8,6 +8,12 @@
 # (its title is its argv[0], which valgrind drops). A log without a summary is a process
 # that exec'd a program valgrind does not follow, or was killed: the errors
 # it reported before that still count.
+
+# the directory of log f, with its slash
+function dir(f) {
+	sub(/[^\/]*$/, "", f)
+	return f
+}
 
 function flush() {
 	if (file == "")
@@ -68,10 +74,12 @@ infd && line == "" {
 
 END {
 	flush()
+	# a call's processes log in a directory of their own (wrapper.in):
+	# a parent is looked for there
 	for (f in cmd)
-		bypid[pidof[f]] = f
+		bypid[dir(f) pidof[f]] = f
 	for (f in cmd) {
-		p = bypid[ppid[f]]
+		p = bypid[dir(f) ppid[f]]
 		if ((p != "" && cmd[p] == cmd[f]) || forkedlog[f])
 			kind[f] = "forked"
 		else if (cmd[f] !~ / /)
