@@ -1,5 +1,5 @@
-# Reads memcheck's logs (one per process, DIR/vg.PID.log, a DIR for each
-# svcctl call) and prints each one with a finding, then one line:
+# Reads memcheck's logs (one per process, vg.CALL.PID.log, CALL a mark of
+# each svcctl call's) and prints each one with a finding, then one line:
 #   figures PROCESSES COMMANDS MONITORS FORKED UNFINISHED ERRORS LEAKED FDS
 # A forked child is a log whose parent's log has the same command line, or
 # that holds another process's log open (valgrind's log of the process it
@@ -9,9 +9,9 @@
 # that exec'd a program valgrind does not follow, or was killed: the errors
 # it reported before that still count.
 
-# the directory of log f, with its slash
+# the call's part of log f's name: up to its PID
 function dir(f) {
-	sub(/[^\/]*$/, "", f)
+	sub(/[0-9]+\.log$/, "", f)
 	return f
 }
 
@@ -58,7 +58,8 @@ line ~ /^Open .* [0-9]+:/ {
 	infd = 1
 	entry = $0 "\n"
 	inherited = 0
-	if (match(line, /\/vg\.[0-9]+\.log$/) && substr(line, RSTART + 4, RLENGTH - 8) != pid)
+	if (line ~ /\/vg\.[0-9]+\.[0-9]+\.log$/ && match(line, /\.[0-9]+\.log$/) &&
+	    substr(line, RSTART + 1, RLENGTH - 5) != pid)
 		otherlog = 1
 	next
 }
@@ -74,8 +75,8 @@ infd && line == "" {
 
 END {
 	flush()
-	# a call's processes log in a directory of their own (wrapper.in):
-	# a parent is looked for there
+	# a call's processes log under its mark (wrapper.in): a parent is
+	# looked for among them
 	for (f in cmd)
 		bypid[dir(f) pidof[f]] = f
 	for (f in cmd) {
