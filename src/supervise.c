@@ -255,6 +255,17 @@ static int end_run(struct monitor *m)
 	return reap(m);
 }
 
+/* The program's output streams and their sinks */
+static void close_outputs(struct monitor *m)
+{
+	for (int i = 0; i < 2; i++)
+		if (m->pipe[i] >= 0) {
+			logsink_close(&m->sink[i]);
+			close(m->pipe[i]);
+			m->pipe[i] = -1;
+		}
+}
+
 static void cleanup_and_exit(struct monitor *m, int code) __attribute__((noreturn));
 
 static void cleanup_and_exit(struct monitor *m, int code)
@@ -266,11 +277,7 @@ static void cleanup_and_exit(struct monitor *m, int code)
 		(void)forking_end_descendants(ended, sizeof(ended) / sizeof(ended[0]));
 	}
 	drain_output(m);
-	for (int i = 0; i < 2; i++)
-		if (m->pipe[i] >= 0) {
-			logsink_close(&m->sink[i]);
-			close(m->pipe[i]);
-		}
+	close_outputs(m);
 	if (m->notifying)
 		notify_close(&m->notify);
 	if (!m->packed) {
@@ -1002,6 +1009,15 @@ static void setup_failed(struct monitor *m, int code, const char *fmt, ...)
 	vsnprintf(r.message, sizeof(r.message), fmt, ap);
 	va_end(ap);
 	report(m, &r);
+	/* what the set-up opened is closed, the caches with it, as at any
+	 * other exit: a build for valgrind counts what is left open as lost */
+	close_outputs(m);
+	if (m->plan.svc) /* plan_prepare() ran: its descriptors */
+		plan_close(&m->plan);
+	path_cache_clear();
+	proc_cache_clear();
+	if (m->sigfd >= 0)
+		close(m->sigfd);
 	_exit(1);
 }
 

@@ -309,8 +309,13 @@ nothing_left() {
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"launcher exited with status 3"* ]]
 	nothing_left web
-	# no monitor left behind (a zombie waiting for init's reaping is dead)
-	for p in $(pgrep -x -f 'svcctl: supervise web' || true); do
-		is_dead "$p"
+	# no monitor of this test left behind (monitor_pids: live ones only, a
+	# zombie waiting for init's reaping is dead); another test may run a
+	# monitor of the same name at the same time
+	for p in $(monitor_pids web); do
+		if own_monitor "$p"; then
+			echo "monitor $p is left"
+			false
+		fi
 	done
 }

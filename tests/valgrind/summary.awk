@@ -1,5 +1,5 @@
-# Reads memcheck's logs (one per process, vg.PID.log) and prints each one
-# with a finding, then one line:
+# Reads memcheck's logs (one per process, vg.CALL.PID.log, CALL a mark of
+# each svcctl call's) and prints each one with a finding, then one line:
 #   figures PROCESSES COMMANDS MONITORS FORKED UNFINISHED ERRORS LEAKED FDS
 # A forked child is a log whose parent's log has the same command line, or
 # that holds another process's log open (valgrind's log of the process it
@@ -8,6 +8,12 @@
 # (its title is its argv[0], which valgrind drops). A log without a summary is a process
 # that exec'd a program valgrind does not follow, or was killed: the errors
 # it reported before that still count.
+
+# the call's part of log f's name: up to its PID
+function dir(f) {
+	sub(/[0-9]+\.log$/, "", f)
+	return f
+}
 
 function flush() {
 	if (file == "")
@@ -52,7 +58,8 @@ line ~ /^Open .* [0-9]+:/ {
 	infd = 1
 	entry = $0 "\n"
 	inherited = 0
-	if (match(line, /\/vg\.[0-9]+\.log$/) && substr(line, RSTART + 4, RLENGTH - 8) != pid)
+	if (line ~ /\/vg\.[0-9]+\.[0-9]+\.log$/ && match(line, /\.[0-9]+\.log$/) &&
+	    substr(line, RSTART + 1, RLENGTH - 5) != pid)
 		otherlog = 1
 	next
 }
@@ -68,10 +75,12 @@ infd && line == "" {
 
 END {
 	flush()
+	# a call's processes log under its mark (wrapper.in): a parent is
+	# looked for among them
 	for (f in cmd)
-		bypid[pidof[f]] = f
+		bypid[dir(f) pidof[f]] = f
 	for (f in cmd) {
-		p = bypid[ppid[f]]
+		p = bypid[dir(f) ppid[f]]
 		if ((p != "" && cmd[p] == cmd[f]) || forkedlog[f])
 			kind[f] = "forked"
 		else if (cmd[f] !~ / /)
