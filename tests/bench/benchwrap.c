@@ -31,7 +31,7 @@
  * Exit status: CMD's when it failed, 124 when the end point was not reached in
  * BENCHWRAP_TIMEOUT seconds (default 20), 3 when stop or restart found no
  * process to watch (CMD is run all the same), else 0; with -n, that of the last
- * run.  With -l LOG one line per run is appended to LOG: the command's exit
+ * run, and the runs end at the first 124.  With -l LOG one line per run is appended to LOG: the command's exit
  * status, whether the end point was already reached when CMD returned, and how
  * long it was reached after that.
  */
@@ -388,6 +388,10 @@ int main(int argc, char **argv)
 		}
 		rc = one(&p, &times[i]);
 		codes[i] = rc;
+		if (rc == 124) { /* no end point: each run more would wait out the timeout */
+			runs = i + 1;
+			break;
+		}
 	}
 	{
 		FILE *f = fopen(json, "w");
