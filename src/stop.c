@@ -130,6 +130,12 @@ static size_t scan_members(const struct group_left *groups, size_t n, pid_t exce
 			break;
 		if ((pid_t)pid == except)
 			continue;
+		/* getpgid() is one system call and no descriptor: it sorts out
+		 * the processes of other groups before /proc/PID/stat is read */
+		key.group.pgid = getpgid((pid_t)pid);
+		if (key.group.pgid <= 0 ||
+		    !bsearch(&key, groups, n, sizeof(*groups), pgid_cmp))
+			continue;
 		if (proc_stat((pid_t)pid, &pi) < 0)
 			continue;
 		key.group.pgid = pi.pgid;
