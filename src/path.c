@@ -321,8 +321,9 @@ static int open_last(struct walk *w, const char *comp, int flags, mode_t mode, i
 		errno = EPERM;
 		goto fail;
 	}
-	/* F_SETFL takes only the status flags (O_APPEND...) from its argument */
-	if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags) < 0) {
+	/* F_SETFL takes only the status flags (O_APPEND...) from its argument;
+	 * O_NONBLOCK means nothing to a directory */
+	if (!(flags & O_NONBLOCK) && !want_dir && fcntl(fd, F_SETFL, flags) < 0) {
 		*why = NULL;
 		goto fail;
 	}
@@ -489,12 +490,18 @@ static int dir_cached_fd(const char *dir, size_t dirlen)
 
 /* Keeps fd (a directory just opened by a walk of path) when it is trusted;
  * true when the cache took it. */
-static bool dir_keep(const char *path, int fd)
+static bool dir_keep(const char *path, int fd, const struct stat *checked)
 {
 	struct stat st;
 
-	if (dir_cache_off || !fd_cache_may_keep() || dir_cached >= DIR_CACHE_MAX ||
-	    fstat(fd, &st) < 0 || !dir_trusted(&st))
+	if (dir_cache_off || !fd_cache_may_keep() || dir_cached >= DIR_CACHE_MAX)
+		return false;
+	if (!checked) {
+		if (fstat(fd, &st) < 0)
+			return false;
+		checked = &st;
+	}
+	if (!dir_trusted(checked))
 		return false;
 	dir_cache[dir_cached].path = xstrdup(path);
 	dir_cache[dir_cached++].fd = fd;
@@ -530,6 +537,7 @@ static int dir_cached_prefix(const char *dir, size_t dirlen, size_t *rest)
 static int dir_lookup(const char *dir, size_t dirlen, bool *owned, const char **why)
 {
 	char copy[PATH_MAX];
+	struct stat st;
 	size_t rest;
 	int fd, above;
 
@@ -547,13 +555,14 @@ static int dir_lookup(const char *dir, size_t dirlen, bool *owned, const char **
 	above = dir_cached_prefix(copy, dirlen, &rest);
 	fd = above < 0 ? -1
 		       : resolve(above, copy + rest, O_RDONLY | O_DIRECTORY, 0, false, 0,
-				 NULL, why);
+				 &st, why);
 	if (fd < 0) /* the whole walk, for its own words on why */
-		fd = resolve(AT_FDCWD, copy, O_RDONLY | O_DIRECTORY, 0, false, 0, NULL,
+		fd = resolve(AT_FDCWD, copy, O_RDONLY | O_DIRECTORY, 0, false, 0, &st,
 			     why);
 	if (fd < 0)
 		return -1;
-	if (dir_keep(copy, fd))
+	/* st: the fstat of fd that open_last checked it with */
+	if (dir_keep(copy, fd, &st))
 		return fd;
 	*owned = true;
 	return fd;
@@ -627,7 +636,9 @@ int path_openat_read(int dirfd, const char *path, struct stat *st, const char **
 int path_mkdir_trusted(const char *path, mode_t mode, const char **why)
 {
 	const char *dummy;
-	int fd;
+	struct stat st;
+	size_t rest;
+	int fd, above;
 
 	if (!why)
 		why = &dummy;
@@ -636,11 +647,18 @@ int path_mkdir_trusted(const char *path, mode_t mode, const char **why)
 	fd = path[0] == '/' ? dir_cached_fd(path, strlen(path)) : -1;
 	if (fd >= 0)
 		return fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	fd = resolve(AT_FDCWD, path, O_RDONLY | O_DIRECTORY, 0, true, mode, NULL, why);
+	/* from the nearest kept directory above, as dir_lookup() */
+	above = path[0] == '/' ? dir_cached_prefix(path, strlen(path), &rest) : -1;
+	fd = above < 0 ? -1
+		       : resolve(above, path + rest, O_RDONLY | O_DIRECTORY, 0, true, mode,
+				 &st, why);
+	if (fd < 0) /* the whole walk, for its own words on why */
+		fd = resolve(AT_FDCWD, path, O_RDONLY | O_DIRECTORY, 0, true, mode, &st,
+			     why);
 	if (fd >= 0 && path[0] == '/') {
 		int keep = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 
-		if (keep >= 0 && !dir_keep(path, keep))
+		if (keep >= 0 && !dir_keep(path, keep, &st))
 			close(keep);
 	}
 	return fd;
