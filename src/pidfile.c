@@ -134,6 +134,24 @@ void pidfile_sweep_dir(const char *dir)
 	close(fd);
 }
 
+/* Puts the file named tmp in dirfd in place of base. Over an existing
+ * file, ext4 (auto_da_alloc) writes the new file's blocks out before a
+ * rename returns: 0.1 to 0.5 ms on every stop and every respawn, for files
+ * that are not meant to outlive a power loss anyway (see below). Exchanging
+ * the two names is as atomic for a reader and starts no write-out; the old
+ * file then goes with the temporary name. Where there is nothing to
+ * exchange with (ENOENT), the filesystem cannot (EINVAL), or what was there
+ * is no file (a directory: it is put back), a plain rename. */
+static int replace_name(int dirfd, const char *tmp, const char *base)
+{
+	if (renameat2(dirfd, tmp, dirfd, base, RENAME_EXCHANGE) == 0) {
+		if (unlinkat(dirfd, tmp, 0) == 0)
+			return 0;
+		(void)renameat2(dirfd, tmp, dirfd, base, RENAME_EXCHANGE);
+	}
+	return renameat(dirfd, tmp, dirfd, base);
+}
+
 /* Writes the content to a file with no name yet (O_TMPFILE, so a crash
  * while writing leaves nothing), gives it a temporary name and renames that
  * over path, all relative to the verified directory holding path: readers
@@ -183,7 +201,7 @@ int write_file_atomic(const char *path, const char *data, size_t len, mode_t mod
 		goto fail;
 	}
 	fd = -1;
-	if (renameat(dirfd, tmp, dirfd, base) < 0)
+	if (replace_name(dirfd, tmp, base) < 0)
 		goto fail;
 	close(dirfd);
 	return 0;

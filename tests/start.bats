@@ -388,6 +388,9 @@ load extra_helper
 	[[ "$stderr" == "svcctl: web: "*"$SB/run/web.state"* ]]
 	wait_until no_marked_left
 	refute_file "$SB/run/web.pid"
+	# the directory is left where it was, and no temporary name is left
+	[ -d "$SB/run/web.state" ]
+	[ -z "$(find "$SB/run" -name '*.tmp*')" ]
 }
 
 @test "a symlink at the log file's place is not followed" {
