@@ -650,8 +650,8 @@ int path_mkdir_trusted(const char *path, mode_t mode, const char **why)
 	/* from the nearest kept directory above, as dir_lookup() */
 	above = path[0] == '/' ? dir_cached_prefix(path, strlen(path), &rest) : -1;
 	fd = above < 0 ? -1
-		       : resolve(above, path + rest, O_RDONLY | O_DIRECTORY, 0, true, mode,
-				 &st, why);
+		       : resolve(above, path + rest, O_RDONLY | O_DIRECTORY, 0, true,
+				 mode, &st, why);
 	if (fd < 0) /* the whole walk, for its own words on why */
 		fd = resolve(AT_FDCWD, path, O_RDONLY | O_DIRECTORY, 0, true, mode, &st,
 			     why);
