@@ -161,7 +161,7 @@ lint:
 	clang-format --dry-run -Werror $(SRC) $(HDR)
 	shellcheck tests/run tests/mutants/run tests/demo tests/install-deps tests/gen-initscript \
 		tests/install-files tests/fuzz/run .ci/run tests/*.bash \
-		tests/bench/run tests/bench/breakdown tests/bench/supervise tests/bench/ready
+		tests/bench/run tests/bench/breakdown tests/bench/supervise tests/bench/ready tests/bench/ab
 	shellcheck -x tests/stress/run tests/stress/[0-9][0-9]-* tests/stress/*.bash
 	# SC2154: bats sets $stderr and $output, the helpers set timing globals
 	shellcheck -S warning -e SC2154 tests/*.bats
