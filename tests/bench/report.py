@@ -383,14 +383,20 @@ def main():
                   (fmt_ms(floor_ms), fmt_ms(floors["start"]), fmt_ms(floors["status"]), fmt_ms(floors["stop"])))
 
     # A busy machine inflates the CPU-bound figures (svcctl's, a millisecond or two)
-    # far more than the sleep-bound ones (start-stop-daemon's 20 ms poll).
+    # far more than the sleep-bound ones (start-stop-daemon's 20 ms poll). Judged
+    # by the load before the run and after the latency part: the scale part
+    # loads the machine itself, so the load at the very end is its own (older
+    # runs recorded no load after the latency part: the end's is used then).
     busy = ""
     try:
-        loads = [float(facts.get(k, "0").split()[0]) for k in ("load_before", "load_after")]
+        after_key = "load_after_latency" if "load_after_latency" in facts else "load_after"
+        loads = [float(facts.get(k, "0").split()[0]) for k in ("load_before", after_key)]
         if max(loads) > 0.5 * float(facts.get("nproc", "1")):
-            busy = ("the machine was busy during this run (load average %s at the start, %s at "
-                    "the end, on %s CPUs): the fast, CPU-bound figures are inflated; rerun on an idle "
-                    "machine before trusting the verdicts" % (loads[0], loads[1], facts.get("nproc")))
+            busy = ("the machine was busy during this run (load average %s at the start, %s %s, "
+                    "on %s CPUs): the fast, CPU-bound figures are inflated; rerun on an idle "
+                    "machine before trusting the verdicts" %
+                    (loads[0], loads[1], "after the latency part" if after_key == "load_after_latency"
+                     else "at the end", facts.get("nproc")))
     except ValueError:
         pass
     facts["busy"] = busy
@@ -562,7 +568,8 @@ def write_markdown(docs, facts, quick, floor_line, targets, lat, cor_rows, scale
         ["PID 1", "`%s`" % facts.get("pid1")],
         ["orphans adopted by", "PID %s" % adopter],
         ["time an orphan stays a zombie after it dies (5 samples, ms)", reap],
-        ["load average before / after the run", "%s / %s" % (facts.get("load_before"), facts.get("load_after"))],
+        ["load average before the run / after its latency part / at its end (the scale part loads the machine itself)",
+         "%s / %s / %s" % (facts.get("load_before"), facts.get("load_after_latency", "-"), facts.get("load_after"))],
         ["fork + exec + wait of `true` (the floor)", facts.get("floor", "-")],
         ["svcctl", facts.get("svcctl_version")],
         ["start-stop-daemon (dpkg)", facts.get("version_dpkg")],
