@@ -183,13 +183,23 @@ ppid_of() {
 	sed -n 's/^PPid:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null || true
 }
 
-# monitor_pids NAME: the live processes titled "svcctl: supervise NAME"
-monitor_pids() {
+# monitor_candidates NAME: the PIDs whose command line has the argument
+# "svcctl: supervise NAME" (one grep over /proc, not a subshell per process);
+# tests/valgrind/helper.bash looks in the environment instead
+monitor_candidates() {
 	local f pid
 	# shellcheck disable=SC2013 # /proc/N/cmdline: one word each
 	for f in $(grep -lzxF -e "svcctl: supervise $1" /proc/[0-9]*/cmdline 2>/dev/null); do
 		pid=${f#/proc/}
-		pid=${pid%/cmdline}
+		echo "${pid%/cmdline}"
+	done
+	return 0
+}
+
+# monitor_pids NAME: the live processes titled "svcctl: supervise NAME"
+monitor_pids() {
+	local pid
+	for pid in $(monitor_candidates "$1"); do
 		# the title is the whole command line, not one argument of it
 		[ "$(proc_title "$pid")" = "svcctl: supervise $1" ] || continue
 		is_alive "$pid" && echo "$pid"

@@ -31,14 +31,12 @@ proc_title() {
 	vg_env_title "$1" || vg_orig_proc_title "$1"
 }
 
-monitor_pids() {
+monitor_candidates() {
 	local f pid
 	# shellcheck disable=SC2013 # /proc/N/environ: one word each
 	for f in $(grep -lzxF -e "SVCCTL_MONITOR=svcctl: supervise $1" /proc/[0-9]*/environ 2>/dev/null); do
 		pid=${f#/proc/}
-		pid=${pid%/environ}
-		[ "$(proc_title "$pid")" = "svcctl: supervise $1" ] || continue
-		is_alive "$pid" && echo "$pid"
+		echo "${pid%/environ}"
 	done
 	return 0
 }
