@@ -531,6 +531,26 @@ static int dir_cached_prefix(const char *dir, size_t dirlen, size_t *rest)
 	return fd;
 }
 
+/* The directory at the absolute or relative path dir (made with mode when
+ * mkdirs), walked from the nearest kept directory above it; *st is the
+ * fstat that checked it. A walk that fails from there is made again in
+ * full, so a refusal keeps its words (a relative dir has no kept
+ * directory above it: the cache holds absolute paths). */
+static int walk_dir(const char *dir, bool mkdirs, mode_t mode, struct stat *st,
+		    const char **why)
+{
+	size_t rest;
+	int above = dir_cached_prefix(dir, strlen(dir), &rest), fd = -1;
+
+	if (above >= 0)
+		fd = resolve(above, dir + rest, O_RDONLY | O_DIRECTORY, 0, mkdirs, mode,
+			     st, why);
+	if (fd < 0)
+		fd = resolve(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY, 0, mkdirs, mode, st,
+			     why);
+	return fd;
+}
+
 /* The verified directory DIR (dirlen bytes of text): a cached descriptor
  * (*owned false) or a new one, walked from the nearest kept directory
  * above it (run_dir, log_dir and services_dir from svcctl.conf's). */
@@ -538,8 +558,7 @@ static int dir_lookup(const char *dir, size_t dirlen, bool *owned, const char **
 {
 	char copy[PATH_MAX];
 	struct stat st;
-	size_t rest;
-	int fd, above;
+	int fd;
 
 	*owned = false;
 	fd = dir_cached_fd(dir, dirlen);
@@ -552,13 +571,7 @@ static int dir_lookup(const char *dir, size_t dirlen, bool *owned, const char **
 	}
 	memcpy(copy, dir, dirlen);
 	copy[dirlen] = '\0';
-	above = dir_cached_prefix(copy, dirlen, &rest);
-	fd = above < 0 ? -1
-		       : resolve(above, copy + rest, O_RDONLY | O_DIRECTORY, 0, false, 0,
-				 &st, why);
-	if (fd < 0) /* the whole walk, for its own words on why */
-		fd = resolve(AT_FDCWD, copy, O_RDONLY | O_DIRECTORY, 0, false, 0, &st,
-			     why);
+	fd = walk_dir(copy, false, 0, &st, why);
 	if (fd < 0)
 		return -1;
 	/* st: the fstat of fd that open_last checked it with */
@@ -637,8 +650,7 @@ int path_mkdir_trusted(const char *path, mode_t mode, const char **why)
 {
 	const char *dummy;
 	struct stat st;
-	size_t rest;
-	int fd, above;
+	int fd;
 
 	if (!why)
 		why = &dummy;
@@ -647,14 +659,7 @@ int path_mkdir_trusted(const char *path, mode_t mode, const char **why)
 	fd = path[0] == '/' ? dir_cached_fd(path, strlen(path)) : -1;
 	if (fd >= 0)
 		return fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	/* from the nearest kept directory above, as dir_lookup() */
-	above = path[0] == '/' ? dir_cached_prefix(path, strlen(path), &rest) : -1;
-	fd = above < 0 ? -1
-		       : resolve(above, path + rest, O_RDONLY | O_DIRECTORY, 0, true,
-				 mode, &st, why);
-	if (fd < 0) /* the whole walk, for its own words on why */
-		fd = resolve(AT_FDCWD, path, O_RDONLY | O_DIRECTORY, 0, true, mode, &st,
-			     why);
+	fd = walk_dir(path, true, mode, &st, why);
 	if (fd >= 0 && path[0] == '/') {
 		int keep = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 
