@@ -54,23 +54,32 @@ void proc_cache_clear(void)
 	boot_id_cached[0] = '\0';
 }
 
+/* Opens /proc/PID/FILE for reading: through the kept /proc descriptor, or
+ * by the full path while it may not be kept (fd_cache_may_keep()) */
+static int proc_open(pid_t pid, const char *file)
+{
+	char path[64];
+	int dirfd = proc_dirfd();
+
+	if (dirfd >= 0) {
+		snprintf(path, sizeof(path), "%d/%s", (int)pid, file);
+		return openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
 /* Parses /proc/PID/stat. comm may hold spaces and parentheses, so the fields
  * are counted from the last ')'. */
 int proc_stat(pid_t pid, struct proc_info *pi)
 {
-	char path[64], buf[1024], *p, *end;
+	char buf[1024], *p, *end;
 	int fd;
 	ssize_t r;
 	unsigned long long f[24];
 	int n = 0;
 
-	if (proc_dirfd() >= 0) {
-		snprintf(path, sizeof(path), "%d/stat", (int)pid);
-		fd = openat(proc_dirfd(), path, O_RDONLY | O_CLOEXEC);
-	} else {
-		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	}
+	fd = proc_open(pid, "stat");
 	if (fd < 0)
 		return -1;
 	/* procfs hands over the whole line in one read */
@@ -143,13 +152,12 @@ int proc_starttime(pid_t pid, unsigned long long *st)
 /* The real uid of PID, from the Uid: line of /proc/PID/status. */
 int proc_uid(pid_t pid, uid_t *uid)
 {
-	char path[64], buf[4096], *line;
+	char buf[4096], *line;
 	unsigned long v;
 	ssize_t r;
 	int fd;
 
-	snprintf(path, sizeof(path), "%d/status", (int)pid);
-	fd = openat(proc_dirfd(), path, O_RDONLY | O_CLOEXEC);
+	fd = proc_open(pid, "status");
 	if (fd < 0)
 		return -1;
 	r = read_full(fd, buf, sizeof(buf) - 1);
@@ -190,17 +198,11 @@ int proc_boot_id(char *buf, size_t len)
 /* The process's argv, word by word, from /proc/PID/cmdline. */
 int proc_argv(pid_t pid, struct strv *argv)
 {
-	char path[64], buf[8192];
+	char buf[8192];
 	int fd;
 	ssize_t r;
 
-	if (proc_dirfd() >= 0) { /* the JSON list reads one per service */
-		snprintf(path, sizeof(path), "%d/cmdline", (int)pid);
-		fd = openat(proc_dirfd(), path, O_RDONLY | O_CLOEXEC);
-	} else {
-		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	}
+	fd = proc_open(pid, "cmdline"); /* the JSON list reads one per service */
 	if (fd < 0)
 		return -1;
 	r = read_full(fd, buf, sizeof(buf) - 1);
